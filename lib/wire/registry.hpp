@@ -78,15 +78,32 @@ enum class KeyExchange : std::uint8_t {
   krb5,
   eccpwd,
   tls13,  // TLS 1.3 suites: key exchange not in the suite
+  // Appended later (the values above keep their numbers):
+  gostr341112_256,  // RFC 9189 GOST suites
 };
 
 // Authentication carried by the server certificate (or none).
-enum class Authentication : std::uint8_t { none, rsa, dss, ecdsa, psk, krb5, srp, any };
+enum class Authentication : std::uint8_t {
+  none,
+  rsa,
+  dss,
+  ecdsa,
+  psk,
+  krb5,
+  srp,
+  any,
+  // Appended later (the values above keep their numbers):
+  eccpwd,  // RFC 8492 password authentication
+  gost,    // RFC 9189 GOST R 34.10-2012 certificates
+};
 
 // The PRF hash: sha256 for every TLS 1.2 suite that does not name sha384; md5_sha1 is only
-// used below TLS 1.2 (RFC 5246 §5).
-enum class PrfHash : std::uint8_t { sha256, sha384 };
+// used below TLS 1.2 (RFC 5246 §5). gostr3411_2012_256 (Streebog-256, appended) is the PRF
+// hash of the three RFC 9189 GOST suites only.
+enum class PrfHash : std::uint8_t { sha256, sha384, gostr3411_2012_256 };
 
+// A NULL cipher with a MAC counts as stream (RFC 5246 App. C); none is used only where there
+// is no record protection at all (TLS_NULL_WITH_NULL_NULL and the signalling values).
 enum class CipherType : std::uint8_t { stream, block, aead, none };
 
 struct CipherSuite {
