@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "commands.hpp"
 #include "cmd/util.hpp"
+#include "commands.hpp"
 #include "inspect/inspect.hpp"
 #include "io/file.hpp"
 
@@ -21,13 +21,16 @@ Run setup_decode(CLI::App& sub) {
     std::string version;
   };
   auto o = std::make_shared<Options>();
-  sub.add_option("FILE", o->files, "Inputs: files of TLS records, binary or hex; - for stdin (default)");
+  sub.add_option("FILE", o->files,
+                 "Inputs: files of TLS records, binary or hex; - for stdin (default)");
   sub.add_flag("--json", o->json, "Print JSON (schema in hsk-decode(1)) instead of a text tree");
-  sub.add_flag("--offsets", o->offsets, "Show the absolute byte offset of each record, message and extension");
+  sub.add_flag("--offsets", o->offsets,
+               "Show the absolute byte offset of each record, message and extension");
   sub.add_option("--suite", o->suite,
-                 "Cipher suite deciding the key-exchange form when no ServerHello precedes it "
-                 "(IANA or OpenSSL name, or hex code such as 0xc02f)");
-  sub.add_option("--tls-version", o->version, "Negotiated version when no ServerHello precedes it (tls1.0|tls1.1|tls1.2|0x0303)");
+                 "Cipher suite that decides the ServerKeyExchange and ClientKeyExchange forms, "
+                 "overriding the ServerHello's (IANA or OpenSSL name, or hex code such as 0xc02f)");
+  sub.add_option("--tls-version", o->version,
+                 "Negotiated version, overriding the ServerHello's (tls1.0|tls1.1|tls1.2|0x0303)");
   return [o]() {
     std::vector<inspect::Input> inputs;
     if (o->files.empty()) {
@@ -44,7 +47,8 @@ Run setup_decode(CLI::App& sub) {
     if (!o->version.empty()) {
       opts.version = parse_version(o->version);
     }
-    std::string out = o->json ? inspect::decode_json(inputs, opts) : inspect::decode_text(inputs, opts);
+    std::string out =
+        o->json ? inspect::decode_json(inputs, opts) : inspect::decode_text(inputs, opts);
     io::write_stdout(as_bytes(out));
     return 0;
   };

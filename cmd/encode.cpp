@@ -21,7 +21,8 @@ Run setup_encode(CLI::App& sub) {
   };
   auto o = std::make_shared<Options>();
   sub.add_option("JSON", o->input, "JSON from `hsk decode --json`; - for stdin (default)");
-  sub.add_option("-o,--output", o->output, "Write the bytes here (atomically); - for stdout (default)");
+  sub.add_option("-o,--output", o->output,
+                 "Write the bytes here (atomically); - for stdout (default)");
   sub.add_flag("--fix-lengths", o->fix_lengths,
                "Ignore every explicit length in the JSON and recompute it from the content");
   sub.add_flag("--hex", o->hex, "Write hex text instead of binary");
@@ -31,7 +32,8 @@ Run setup_encode(CLI::App& sub) {
     opts.fix_lengths = o->fix_lengths;
     Bytes out;
     try {
-      out = inspect::encode_json(std::string_view(reinterpret_cast<const char*>(json.data()), json.size()), opts);
+      out = inspect::encode_json(
+          std::string_view(reinterpret_cast<const char*>(json.data()), json.size()), opts);
     } catch (Error& e) {
       e.with_input(o->input);
       throw;

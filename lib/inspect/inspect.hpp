@@ -11,6 +11,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 
 #include "hsk/bytes.hpp"
 
@@ -22,16 +23,27 @@ struct Input {
 };
 
 struct DecodeOptions {
-  std::optional<std::uint16_t> suite;    // --suite: forces the key-exchange form
-  std::optional<std::uint16_t> version;  // --version: forces the negotiated version
-  bool offsets = false;                  // text: show absolute offsets
+  // --suite: the cipher suite that decides the forms of ServerKeyExchange and
+  // ClientKeyExchange. When set it overrides the ServerHello's choice; when unset the
+  // ServerHello's choice is used, and without a ServerHello those bodies stay hex.
+  std::optional<std::uint16_t> suite;
+  // --tls-version: the negotiated version (decides whether DigitallySigned and
+  // CertificateRequest carry TLS 1.2's algorithm fields). Overrides the ServerHello's when
+  // set; when unset: ServerHello.server_version, else ClientHello.client_version, else the
+  // version of the record that carries the message.
+  std::optional<std::uint16_t> version;
+  bool offsets = false;  // text: show absolute offsets
 };
 
 // decode_json decodes every input and returns the JSON document (pretty, 2-space indent,
-// ending in a newline). Throws hsk::Error (malformed) naming the input, offset and field.
+// ending in a newline; schema in man/hsk-decode.1). Each input is binary records (first
+// byte 0x14..0x18) or hex text; anything else, a truncated record, a handshake message left
+// incomplete at the end of an input, or a malformed message throws hsk::Error (malformed)
+// naming the input, the absolute offset (into the decoded bytes for hex inputs), the
+// structure and field, and the alert a TLS stack would send.
 std::string decode_json(std::span<const Input> inputs, const DecodeOptions& options);
 
-// decode_text returns the readable tree of the same document.
+// decode_text returns the readable tree of the same document (same errors as decode_json).
 std::string decode_text(std::span<const Input> inputs, const DecodeOptions& options);
 
 struct EncodeOptions {
@@ -41,7 +53,13 @@ struct EncodeOptions {
 // encode_json reads a document produced by decode_json (possibly edited) and returns the
 // wire bytes of every record of every input, in order. Explicit lengths that disagree with
 // the content are written as given unless fix_lengths. Throws hsk::Error (malformed) naming
-// the JSON path of a bad value.
+// the JSON path of a bad value ("inputs[0].records[2].messages[0].body.cipher_suites[3]: ...").
 Bytes encode_json(std::string_view json_text, const EncodeOptions& options);
+
+namespace detail {
+// render_text turns a document produced by decode_json into the text tree. Internal: shared
+// by the inspect/*.cpp files so that nlohmann::json stays out of every header.
+std::string render_text(std::string_view json_text, bool offsets);
+}  // namespace detail
 
 }  // namespace hsk::inspect

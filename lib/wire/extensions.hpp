@@ -1,6 +1,10 @@
-// hsk::wire typed extension bodies. Each decode_* takes a Reader over extension_data and
-// ends with expect_end; each encode_* writes extension_data. Unknown types and GREASE
-// values are never decoded here: they stay raw in Extension::data and round-trip as is.
+// hsk::wire typed extension bodies. Each decode_* takes a Reader over extension_data (start
+// it at Extension::offset + 4 for absolute offsets), renames it "extension <name>", reads the
+// RFC struct with its <min..max> bounds and ends with expect_end; each encode_* writes
+// extension_data. Unknown types and GREASE values are never decoded here: they stay raw in
+// Extension::data and round-trip as is. Besides decode_error for bad framing, these fail
+// with illegal_parameter: two names of one name_type in server_name (RFC 6066 §3), two
+// KeyShareEntry for one group (RFC 8446 §4.2.8), a record_size_limit below 64 (RFC 8449 §4).
 #pragma once
 
 #include <cstdint>
@@ -67,7 +71,10 @@ struct SupportedVersions {  // client: <2..254> list; server: one version
   bool operator==(const SupportedVersions&) const = default;
 };
 struct KeyShareEntry { std::uint16_t group = 0; Bytes key_exchange; bool operator==(const KeyShareEntry&) const = default; };  // <1..2^16-1>
-struct KeyShare {  // client: client_shares <0..2^16-1>; server: one entry (or HRR: selected_group)
+// client: client_shares <0..2^16-1>; server: one entry, or (a 2-byte body) the
+// HelloRetryRequest's selected_group. encode writes selected_group if set, else server_share
+// if set, else client_shares.
+struct KeyShare {
   std::vector<KeyShareEntry> client_shares;
   std::optional<KeyShareEntry> server_share;
   std::optional<std::uint16_t> selected_group;

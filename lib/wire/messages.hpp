@@ -4,12 +4,16 @@
 // encode through Writer. decode(encode(m)) == m, and encode(decode(b)) == b for valid b.
 //
 // decode_* take a Reader over the message body (not the 4-byte handshake header) and throw
-// hsk::Error (malformed, with the alert a TLS stack would send) on bad input.
+// hsk::Error (malformed, with the alert a TLS stack would send) on bad input. Each renames
+// its reader after the RFC struct (set_context), so an error reads, for example,
+// "offset 118: ServerKeyExchange: dh_p: length 0 is below the minimum 1".
 #pragma once
 
 #include <array>
 #include <cstdint>
 #include <optional>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "hsk/bytes.hpp"
@@ -27,11 +31,14 @@ struct Extension {
   std::uint16_t type = 0;
   Bytes data;
   std::optional<std::uint32_t> length_override;  // encode only
+  std::size_t offset = 0;  // decode only: absolute offset of extension_type (data at offset + 4)
   bool operator==(const Extension& o) const { return type == o.type && data == o.data; }
 };
 
-// decode_extensions reads the extensions block <0..2^16-1> (RFC 5246 §7.4.1.4); rejects a
-// type that appears twice (illegal_parameter... RFC 5246: "MUST NOT be more than one").
+// decode_extensions reads the extensions block <0..2^16-1> (RFC 5246 §7.4.1.4), each
+// extension_data <0..2^16-1>, and fills Extension::offset from the reader's absolute offsets.
+// A type that appears twice fails with illegal_parameter at the second one (RFC 5246
+// §7.4.1.4: "MUST NOT be more than one extension of the same type").
 std::vector<Extension> decode_extensions(Reader& r);
 void encode_extensions(Writer& w, const std::vector<Extension>& exts);
 
@@ -94,7 +101,8 @@ struct ServerRsaParams {             // RSA_EXPORT (RFC 2246 §7.4.3)
 };
 
 // Which form a key exchange body took; `raw` when the suite is unknown or its form is not
-// modelled (PSK, SRP, ...): then `raw` holds the body and `raw_reason` says why.
+// modelled (PSK, SRP, ...): then `raw` (or ClientKeyExchange::value) holds the body and
+// kex_raw_reason() says why.
 enum class KexForm : std::uint8_t { raw, rsa, dh, ecdh, dh_implicit, ecdh_implicit };
 
 struct ServerKeyExchange {
@@ -116,12 +124,20 @@ struct KexContext {
 
 // decode_server_key_exchange picks the form from ctx.cipher_suite: DHE -> dh + signature,
 // DH_anon -> dh, ECDHE -> ecdh + signature, ECDH_anon -> ecdh, RSA_EXPORT -> rsa + signature.
-// Without a known suite, or for suites whose form is not modelled, returns form raw.
+// Without a known suite, or for suites whose form is not modelled (and for RSA and fixed
+// DH/ECDH suites, which send no ServerKeyExchange), returns form raw. The signature carries
+// its algorithm when ctx.version >= TLS 1.2; a missing ctx.version counts as TLS 1.2. An
+// ECParameters curve_type other than named_curve fails with illegal_parameter.
 ServerKeyExchange decode_server_key_exchange(Reader& r, const KexContext& ctx);
 void encode_server_key_exchange(Writer& w, const ServerKeyExchange& m);
 // server_params_bytes returns the exact params bytes of a received body (what the signature
-// covers after the randoms), for verification against the received bytes.
+// covers after the randoms), for verification against the received bytes: a view into
+// `body`, empty for the raw form. Throws like decode_server_key_exchange on bad params.
 ByteView server_params_bytes(ByteView body, const KexContext& ctx);
+
+// kex_raw_reason says why ServerKeyExchange (msg_type 12) or ClientKeyExchange (16) decodes
+// to form raw under ctx, e.g. "no cipher suite negotiated"; "" when the form is modelled.
+std::string kex_raw_reason(std::uint8_t msg_type, const KexContext& ctx);
 
 struct CertificateRequest {
   Bytes certificate_types;                                   // <1..2^8-1>
@@ -151,6 +167,7 @@ struct ClientKeyExchange {
 };
 // decode_client_key_exchange: RSA suites -> rsa; DH suites -> dh (dh_implicit when the
 // body is empty and the suite is fixed DH); ECDH suites -> ecdh (ecdh_implicit likewise).
+// ctx.version == SSL 3.0 selects the bare RSA form (ssl3). Unknown suites -> raw.
 ClientKeyExchange decode_client_key_exchange(Reader& r, const KexContext& ctx);
 void encode_client_key_exchange(Writer& w, const ClientKeyExchange& m);
 
@@ -165,10 +182,21 @@ struct NewSessionTicket {  // RFC 5077 §3.3
   bool operator==(const NewSessionTicket&) const = default;
 };
 
+// CertificateStatus (RFC 6066 §8), sent after Certificate when the server staples OCSP.
+struct CertificateStatus {
+  std::uint8_t status_type = 1;  // ocsp
+  Bytes response;                // ocsp: OCSPResponse <1..2^24-1>
+  Bytes raw;                     // other status types: the rest of the body, raw
+  bool operator==(const CertificateStatus&) const = default;
+};
+CertificateStatus decode_certificate_status(Reader& r);
+void encode_certificate_status(Writer& w, const CertificateStatus& m);
+
 struct ChangeCipherSpec {
   std::uint8_t type = 1;
   bool operator==(const ChangeCipherSpec&) const = default;
 };
+// decode_change_cipher_spec: a type other than change_cipher_spec(1) fails with illegal_parameter.
 ChangeCipherSpec decode_change_cipher_spec(Reader& r);
 void encode_change_cipher_spec(Writer& w, const ChangeCipherSpec& m);
 
@@ -177,6 +205,8 @@ struct Alert {
   std::uint8_t description = 0;
   bool operator==(const Alert&) const = default;
 };
+// decode_alert reads one Alert; a level other than warning(1)/fatal(2) fails with
+// illegal_parameter. Descriptions are open values.
 Alert decode_alert(Reader& r);
 void encode_alert(Writer& w, const Alert& m);
 

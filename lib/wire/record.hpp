@@ -32,6 +32,7 @@ enum class HandshakeType : std::uint8_t {
   certificate_verify = 15,
   client_key_exchange = 16,
   finished = 20,
+  certificate_status = 22,  // RFC 6066 §8
 };
 
 constexpr std::uint16_t kSsl30 = 0x0300;
@@ -73,21 +74,34 @@ struct HandshakeMessage {
   // The fragment sizes this message occupied in each record it spanned (decode), or asks
   // encode to split it that way. Empty or one element: not split.
   std::vector<std::size_t> record_split;
+  // decode only: the absolute offset where each piece named in record_split begins (the
+  // first is `offset`). Empty when record_split is.
+  std::vector<std::size_t> piece_offsets;
 
   bool operator==(const HandshakeMessage& o) const {
     return msg_type == o.msg_type && body == o.body;
   }
 };
 
+// encode_handshake writes the 4-byte header (msg_type, uint24 length, or length_override
+// when set) and the body. It does not split into records: record_split is left to whoever
+// builds the records.
 void encode_handshake(Writer& w, const HandshakeMessage& m);
 Bytes encode_handshake(const HandshakeMessage& m);
+
+// absolute_offset maps `position` within m's encoding (0 = the first header byte, 4 = the
+// first body byte) to the absolute input offset, skipping the record headers between the
+// pieces of a message that spanned records. Use it to place errors found in a body:
+// Reader(m.body, absolute_offset(m, 4)) is exact only up to the first record boundary.
+std::size_t absolute_offset(const HandshakeMessage& m, std::size_t position);
 
 // HandshakeAssembler reassembles handshake messages from the fragments of consecutive
 // handshake records (RFC 5246 §6.2.1: a message may span records, a record may hold many).
 class HandshakeAssembler {
  public:
-  // add takes one handshake record's fragment; complete messages become available in
-  // messages(). Throws decode_error when a length prefix is impossible.
+  // add takes one handshake record's fragment; complete messages become available from
+  // take(). A record whose content type is not handshake throws unexpected_message; an
+  // empty fragment is ignored. Messages may span records and records may hold many.
   void add(const Record& rec);
   // pending is true when a message has started but not finished.
   bool pending() const { return !buffer_.empty(); }
