@@ -1,6 +1,6 @@
 // hsk client-hello — see man/hsk-client-hello.1.
-#include <CLI/CLI.hpp>
 #include <fmt/core.h>
+#include <CLI/CLI.hpp>
 
 #include <cstdio>
 #include <ctime>
@@ -64,17 +64,19 @@ Bytes parse_point_formats(const std::string& text) {
   std::size_t start = 0;
   for (;;) {
     std::size_t comma = text.find(',', start);
-    std::string item = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    std::string item =
+        text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
     std::optional<std::uint16_t> code = wire::code_of(wire::Registry::ec_point_format, item);
     if (!code && item == "compressed") {
       code = 1;
     }
-    if (!code && !item.empty() && item.size() <= 3 && item.find_first_not_of("0123456789") == std::string::npos &&
-        std::stoul(item) <= 255) {
+    if (!code && !item.empty() && item.size() <= 3 &&
+        item.find_first_not_of("0123456789") == std::string::npos && std::stoul(item) <= 255) {
       code = static_cast<std::uint16_t>(std::stoul(item));
     }
     if (!code) {
-      throw_usage("unknown EC point format '" + item + "' (use uncompressed, ansiX962_compressed_prime, "
+      throw_usage("unknown EC point format '" + item +
+                  "' (use uncompressed, ansiX962_compressed_prime, "
                   "ansiX962_compressed_char2, a number, or none)");
     }
     out.push_back(static_cast<std::uint8_t>(*code));
@@ -95,7 +97,8 @@ Bytes hex_option(const std::string& text, const std::string& option) {
 }
 
 std::uint32_t parse_time(const std::string& text) {
-  if (text.empty() || text.size() > 10 || text.find_first_not_of("0123456789") != std::string::npos ||
+  if (text.empty() || text.size() > 10 ||
+      text.find_first_not_of("0123456789") != std::string::npos ||
       std::stoull(text) > 0xffffffffull) {
     throw_usage("--time wants seconds since 1970 (0 to 4294967295), not '" + text + "'");
   }
@@ -134,14 +137,16 @@ int run(const Options& o) {
   } else {
     Bytes r = hex_option(o.random, "--random");
     if (r.size() != 32) {
-      throw_usage("--random wants rfc, random, or 32 bytes of hex (64 digits); got " + std::to_string(r.size()) +
-                  " bytes");
+      throw_usage("--random wants rfc, random, or 32 bytes of hex (64 digits); got " +
+                  std::to_string(r.size()) + " bytes");
     }
     h.random_mode = handshake::RandomMode::fixed;
     std::copy(r.begin(), r.end(), h.random.begin());
   }
   // The clock is read here, not in the library; with --seed the output must not depend on it.
-  h.gmt_unix_time = !o.time.empty() ? parse_time(o.time) : o.seeded ? 0 : static_cast<std::uint32_t>(std::time(nullptr));
+  h.gmt_unix_time = !o.time.empty() ? parse_time(o.time)
+                    : o.seeded      ? 0
+                                    : static_cast<std::uint32_t>(std::time(nullptr));
 
   if (!o.session_id.empty()) {
     h.session_id = hex_option(o.session_id, "--session-id");
@@ -149,8 +154,10 @@ int run(const Options& o) {
   h.compression_methods = handshake::parse_compression_list(o.compression);
   h.extensions = !o.no_extensions;
   h.server_name = o.sni;
-  h.groups = list_or_none(o.groups, [](const std::string& s) { return handshake::parse_group_list(s); });
-  h.sigalgs = list_or_none(o.sigalgs, [](const std::string& s) { return handshake::parse_sigalg_list(s); });
+  h.groups =
+      list_or_none(o.groups, [](const std::string& s) { return handshake::parse_group_list(s); });
+  h.sigalgs =
+      list_or_none(o.sigalgs, [](const std::string& s) { return handshake::parse_sigalg_list(s); });
   h.point_formats = list_or_none(o.point_formats, parse_point_formats);
   if (!o.alpn.empty()) {
     h.alpn = handshake::parse_alpn_list(o.alpn);
@@ -184,44 +191,65 @@ int run(const Options& o) {
 Run setup_client_hello(CLI::App& sub) {
   auto o = std::make_shared<Options>();
   sub.footer(
-      "Writes the ClientHello record to standard output (or -o) and the client state to --state (mode 0600).\n"
+      "Writes the ClientHello record to standard output (or -o) and the client state to --state "
+      "(mode 0600).\n"
       "Exit status: 0 ok, 2 usage, 3 malformed --resume state, 4 I/O. See hsk-client-hello(1).");
-  sub.add_option("--state", o->state, "Client state file to write (JSON, mode 0600); the later client steps read it")
+  sub.add_option("--state", o->state,
+                 "Client state file to write (JSON, mode 0600); the later client steps read it")
       ->required();
-  sub.add_option("-o,--out", o->out, "Where the ClientHello record goes: a file, a FIFO, /dev/fd/N, or - (default)");
+  sub.add_option("-o,--out", o->out,
+                 "Where the ClientHello record goes: a file, a FIFO, /dev/fd/N, or - (default)");
   sub.add_flag("--hex", o->hex, "Write the record as hex text instead of binary");
-  sub.add_option("--version", o->version, "client_version: tls1.0, tls1.1 or tls1.2 (default tls1.2)");
-  sub.add_option("--record-version", o->record_version, "Version in the record header (default tls1.0, as OpenSSL)");
+  sub.add_option("--version", o->version,
+                 "client_version: tls1.0, tls1.1 or tls1.2 (default tls1.2)");
+  sub.add_option("--record-version", o->record_version,
+                 "Version in the record header (default tls1.0, as OpenSSL)");
   sub.add_option("--suites", o->suites,
-                 "Cipher suites in preference order, comma-separated: IANA or OpenSSL names, hex codes, or families "
-                 "(rsa, dhe, dhe-rsa, dhe-dss, dh-anon, fixed-dh, dh-rsa, dh-dss, ecdhe, ecdhe-rsa, ecdhe-ecdsa, "
+                 "Cipher suites in preference order, comma-separated: IANA or OpenSSL names, hex "
+                 "codes, or families "
+                 "(rsa, dhe, dhe-rsa, dhe-dss, dh-anon, fixed-dh, dh-rsa, dh-dss, ecdhe, "
+                 "ecdhe-rsa, ecdhe-ecdsa, "
                  "ecdh-anon, all)");
-  sub.add_option("--random", o->random, "rfc (gmt_unix_time + 28 random bytes, default), random, or 64 hex digits");
-  sub.add_option("--time", o->time, "gmt_unix_time for --random rfc, in seconds since 1970 (default: now; 0 with --seed)");
-  sub.add_option("--seed", o->seed, "Make every random byte reproducible from this seed (UNSAFE outside tests)")
+  sub.add_option("--random", o->random,
+                 "rfc (gmt_unix_time + 28 random bytes, default), random, or 64 hex digits");
+  sub.add_option(
+      "--time", o->time,
+      "gmt_unix_time for --random rfc, in seconds since 1970 (default: now; 0 with --seed)");
+  sub.add_option("--seed", o->seed,
+                 "Make every random byte reproducible from this seed (UNSAFE outside tests)")
       ->each([o](const std::string&) { o->seeded = true; });
-  auto* sid = sub.add_option("--session-id", o->session_id, "Session id to send, hex (0 to 32 bytes)");
-  sub.add_option("--resume", o->resume, "Resume the session an earlier client state set up (its id, suite, version)")
+  auto* sid =
+      sub.add_option("--session-id", o->session_id, "Session id to send, hex (0 to 32 bytes)");
+  sub.add_option("--resume", o->resume,
+                 "Resume the session an earlier client state set up (its id, suite, version)")
       ->excludes(sid);
-  sub.add_option("--compression", o->compression, "Compression methods: null (default), deflate, numbers");
+  sub.add_option("--compression", o->compression,
+                 "Compression methods: null (default), deflate, numbers");
   sub.add_option("--sni", o->sni, "server_name extension with this host name");
-  sub.add_option("--groups", o->groups,
-                 "supported_groups: x25519, secp256r1, secp384r1, ffdhe2048, ..., hex codes, or none "
-                 "(default: what the suites need)");
+  sub.add_option(
+      "--groups", o->groups,
+      "supported_groups: x25519, secp256r1, secp384r1, ffdhe2048, ..., hex codes, or none "
+      "(default: what the suites need)");
   sub.add_option("--sigalgs", o->sigalgs,
-                 "signature_algorithms: rsa_pss_rsae_sha256, rsa_pkcs1_sha256, ecdsa_secp256r1_sha256, dsa_sha256, "
+                 "signature_algorithms: rsa_pss_rsae_sha256, rsa_pkcs1_sha256, "
+                 "ecdsa_secp256r1_sha256, dsa_sha256, "
                  "..., hex codes, or none (default: a modern list, at TLS 1.2 only)");
   sub.add_option("--point-formats", o->point_formats,
-                 "ec_point_formats: uncompressed, ansiX962_compressed_prime, ..., or none (default: uncompressed "
+                 "ec_point_formats: uncompressed, ansiX962_compressed_prime, ..., or none "
+                 "(default: uncompressed "
                  "when EC suites are offered)");
   sub.add_option("--alpn", o->alpn, "ALPN protocols in preference order, e.g. h2,http/1.1");
   sub.add_flag("--no-ems", o->no_ems, "Do not send extended_master_secret (RFC 7627)");
   auto* scsv = sub.add_flag("--scsv", o->scsv,
-                            "Signal secure renegotiation with TLS_EMPTY_RENEGOTIATION_INFO_SCSV instead of the extension");
-  sub.add_flag("--no-reneg", o->no_reneg, "Signal no secure renegotiation support at all (neither extension nor SCSV)")
+                            "Signal secure renegotiation with TLS_EMPTY_RENEGOTIATION_INFO_SCSV "
+                            "instead of the extension");
+  sub.add_flag("--no-reneg", o->no_reneg,
+               "Signal no secure renegotiation support at all (neither extension nor SCSV)")
       ->excludes(scsv);
-  sub.add_flag("--no-extensions", o->no_extensions, "Send no extensions block at all (implies the SCSV)");
-  sub.add_flag("--explain", o->explain, "Describe on stderr what the hello offers and why (phase 1)");
+  sub.add_flag("--no-extensions", o->no_extensions,
+               "Send no extensions block at all (implies the SCSV)");
+  sub.add_flag("--explain", o->explain,
+               "Describe on stderr what the hello offers and why (phase 1)");
   return [o]() { return run(*o); };
 }
 

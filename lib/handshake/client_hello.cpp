@@ -38,7 +38,9 @@ std::string_view trim(std::string_view s) {
 
 bool iequal(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+           auto lower = [](char c) {
+             return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+           };
            return lower(x) == lower(y);
          });
 }
@@ -50,7 +52,8 @@ std::vector<std::string> split_list(std::string_view spec, std::string_view what
   std::size_t start = 0;
   for (;;) {
     std::size_t comma = spec.find(',', start);
-    std::string_view item = trim(spec.substr(start, comma == std::string_view::npos ? spec.npos : comma - start));
+    std::string_view item =
+        trim(spec.substr(start, comma == std::string_view::npos ? spec.npos : comma - start));
     if (item.empty()) {
       throw_usage("empty item in the " + std::string(what) + " list '" + std::string(spec) + "'");
     }
@@ -73,7 +76,10 @@ std::optional<std::uint32_t> parse_hex_code(std::string_view text, std::uint32_t
   }
   std::uint32_t v = 0;
   for (char c : text) {
-    int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+    int d = c >= '0' && c <= '9'   ? c - '0'
+            : c >= 'a' && c <= 'f' ? c - 'a' + 10
+            : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                   : -1;
     if (d < 0) {
       return std::nullopt;
     }
@@ -105,8 +111,8 @@ std::string named(wire::Registry reg, std::uint16_t code) {
 // Suites: what hsk implements, families, order.
 
 // Ciphers hsk implements, in preference order (index = rank).
-constexpr std::string_view kCiphers[] = {"AES_128_GCM", "AES_256_GCM", "CHACHA20_POLY1305", "AES_128_CBC",
-                                         "AES_256_CBC"};
+constexpr std::string_view kCiphers[] = {"AES_128_GCM", "AES_256_GCM", "CHACHA20_POLY1305",
+                                         "AES_128_CBC", "AES_256_CBC"};
 
 std::optional<std::size_t> cipher_rank(const wire::CipherSuite& s) {
   for (std::size_t i = 0; i < std::size(kCiphers); ++i) {
@@ -187,8 +193,8 @@ const std::vector<Family>& families() {
       {"ecdhe-ecdsa", {K::ecdhe_ecdsa}},
       {"ecdh-anon", {K::ecdh_anon}},
       {"all",
-       {K::ecdhe_ecdsa, K::ecdhe_rsa, K::dhe_rsa, K::dhe_dss, K::rsa, K::dh_rsa, K::dh_dss, K::ecdh_anon,
-        K::dh_anon}},
+       {K::ecdhe_ecdsa, K::ecdhe_rsa, K::dhe_rsa, K::dhe_dss, K::rsa, K::dh_rsa, K::dh_dss,
+        K::ecdh_anon, K::dh_anon}},
   };
   return kFamilies;
 }
@@ -196,7 +202,8 @@ const std::vector<Family>& families() {
 std::vector<std::uint16_t> suites_of(const std::vector<KeyExchange>& kxs, std::uint16_t version) {
   std::vector<const wire::CipherSuite*> picked;
   for (const auto& s : wire::cipher_suites()) {
-    if (std::find(kxs.begin(), kxs.end(), s.kx) == kxs.end() || !cipher_rank(s) || !mac_supported(s)) {
+    if (std::find(kxs.begin(), kxs.end(), s.kx) == kxs.end() || !cipher_rank(s) ||
+        !mac_supported(s)) {
       continue;
     }
     if (s.tls12_only && version < wire::kTls12) {
@@ -230,12 +237,14 @@ bool has_kx(const std::vector<std::uint16_t>& suites, std::initializer_list<KeyE
 
 bool offers_ec(const std::vector<std::uint16_t>& suites) {
   using K = KeyExchange;
-  return has_kx(suites, {K::ecdhe_ecdsa, K::ecdhe_rsa, K::ecdh_anon, K::ecdh_ecdsa, K::ecdh_rsa, K::ecdhe_psk});
+  return has_kx(suites, {K::ecdhe_ecdsa, K::ecdhe_rsa, K::ecdh_anon, K::ecdh_ecdsa, K::ecdh_rsa,
+                         K::ecdhe_psk});
 }
 
 void check_version(std::uint16_t v) {
   if (v < wire::kTls10 || v > wire::kTls12) {
-    throw_usage("hsk client-hello speaks TLS 1.0, 1.1 and 1.2; " + version_text(v) + " is not one of them");
+    throw_usage("hsk client-hello speaks TLS 1.0, 1.1 and 1.2; " + version_text(v) +
+                " is not one of them");
   }
 }
 
@@ -256,7 +265,8 @@ std::optional<std::uint16_t> lookup(wire::Registry reg, std::string_view name) {
 // ---------------------------------------------------------------------------------------
 // Lists
 
-std::optional<std::vector<std::uint16_t>> family_suites(std::string_view word, std::uint16_t version) {
+std::optional<std::vector<std::uint16_t>> family_suites(std::string_view word,
+                                                        std::uint16_t version) {
   for (const auto& f : families()) {
     if (iequal(f.word, word)) {
       return suites_of(f.kx, version);
@@ -280,7 +290,8 @@ std::vector<std::uint16_t> parse_suite_list(std::string_view spec, std::uint16_t
   for (const auto& item : split_list(spec, "cipher suite")) {
     if (auto fam = family_suites(item, version)) {
       if (fam->empty()) {
-        throw_usage("suite family '" + item + "' has no suites hsk supports at " + version_text(version));
+        throw_usage("suite family '" + item + "' has no suites hsk supports at " +
+                    version_text(version));
       }
       for (auto c : *fam) {
         add(c);
@@ -294,8 +305,9 @@ std::vector<std::uint16_t> parse_suite_list(std::string_view spec, std::uint16_t
       for (const auto& f : families()) {
         words += (words.empty() ? "" : ", ") + std::string(f.word);
       }
-      throw_usage("unknown cipher suite '" + item + "' (use an IANA or OpenSSL name, a hex code such as 0xc02f, or one of: " +
-                  words + ")");
+      throw_usage("unknown cipher suite '" + item +
+                  "' (use an IANA or OpenSSL name, a hex code such as 0xc02f, or one of: " + words +
+                  ")");
     }
   }
   return out;
@@ -318,7 +330,8 @@ std::vector<std::uint16_t> parse_group_list(std::string_view spec) {
       }
     }
     if (!code) {
-      throw_usage("unknown group '" + item + "' (use a name such as x25519, secp256r1, ffdhe2048, or a hex code)");
+      throw_usage("unknown group '" + item +
+                  "' (use a name such as x25519, secp256r1, ffdhe2048, or a hex code)");
     }
     out.push_back(*code);
   }
@@ -336,7 +349,8 @@ std::vector<std::uint16_t> parse_sigalg_list(std::string_view spec) {
     }
     if (!code) {
       throw_usage("unknown signature algorithm '" + item +
-                  "' (use a SignatureScheme name such as rsa_pss_rsae_sha256, ecdsa_secp256r1_sha256, dsa_sha256, "
+                  "' (use a SignatureScheme name such as rsa_pss_rsae_sha256, "
+                  "ecdsa_secp256r1_sha256, dsa_sha256, "
                   "or a hex code such as 0x0401)");
     }
     out.push_back(*code);
@@ -348,14 +362,16 @@ Bytes parse_compression_list(std::string_view spec) {
   Bytes out;
   for (const auto& item : split_list(spec, "compression method")) {
     std::optional<std::uint16_t> code = lookup(wire::Registry::compression_method, item);
-    if (!code && !item.empty() && item.size() <= 3 && std::all_of(item.begin(), item.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    if (!code && !item.empty() && item.size() <= 3 &&
+        std::all_of(item.begin(), item.end(), [](char c) { return c >= '0' && c <= '9'; })) {
       unsigned v = static_cast<unsigned>(std::stoul(item));
       if (v <= 255) {
         code = static_cast<std::uint16_t>(v);
       }
     }
     if (!code) {
-      throw_usage("unknown compression method '" + item + "' (use null, deflate or a number 0-255)");
+      throw_usage("unknown compression method '" + item +
+                  "' (use null, deflate or a number 0-255)");
     }
     out.push_back(static_cast<std::uint8_t>(*code));
   }
@@ -391,9 +407,12 @@ std::vector<std::uint16_t> default_sigalgs(const std::vector<std::uint16_t>& sui
   using K = KeyExchange;
   bool dss = has_kx(suites, {K::dhe_dss, K::dh_dss});
   std::vector<std::uint16_t> out = {
-      0x0403, 0x0503, 0x0603,  // ecdsa_secp256r1_sha256, ecdsa_secp384r1_sha384, ecdsa_secp521r1_sha512
-      0x0804, 0x0805, 0x0806,  // rsa_pss_rsae_sha256/384/512
-      0x0401, 0x0501, 0x0601,  // rsa_pkcs1_sha256/384/512
+      0x0403, 0x0503,
+      0x0603,  // ecdsa_secp256r1_sha256, ecdsa_secp384r1_sha384, ecdsa_secp521r1_sha512
+      0x0804, 0x0805,
+      0x0806,  // rsa_pss_rsae_sha256/384/512
+      0x0401, 0x0501,
+      0x0601,  // rsa_pkcs1_sha256/384/512
   };
   if (dss) {
     out.push_back(0x0402);  // dsa_sha256
@@ -409,10 +428,13 @@ std::vector<std::uint16_t> default_sigalgs(const std::vector<std::uint16_t>& sui
 // The message
 
 BuiltClientHello build_client_hello(const ClientHelloOptions& o, crypto::Rng& rng) {
-  const std::uint16_t version = o.version ? *o.version : o.resume ? o.resume->version : wire::kTls12;
+  const std::uint16_t version = o.version  ? *o.version
+                                : o.resume ? o.resume->version
+                                           : wire::kTls12;
   check_version(version);
   if ((o.record_version >> 8) != 3) {
-    throw_usage("record-layer version " + code_text(o.record_version) + " does not have major version 3");
+    throw_usage("record-layer version " + code_text(o.record_version) +
+                " does not have major version 3");
   }
 
   wire::ClientHello h;
@@ -447,21 +469,22 @@ BuiltClientHello build_client_hello(const ClientHelloOptions& o, crypto::Rng& rn
     h.session_id = o.session_id;
   }
   if (h.session_id.size() > 32) {
-    throw_usage("session id is " + std::to_string(h.session_id.size()) + " bytes; at most 32 (RFC 5246 §7.4.1.2)");
+    throw_usage("session id is " + std::to_string(h.session_id.size()) +
+                " bytes; at most 32 (RFC 5246 §7.4.1.2)");
   }
 
   // Suites in preference order; the resumed suite must be among them (RFC 5246 §7.4.1.2).
   h.cipher_suites = o.cipher_suites.empty() ? default_suites(version) : o.cipher_suites;
-  if (o.resume && std::find(h.cipher_suites.begin(), h.cipher_suites.end(), o.resume->cipher_suite) ==
-                      h.cipher_suites.end()) {
+  if (o.resume && std::find(h.cipher_suites.begin(), h.cipher_suites.end(),
+                            o.resume->cipher_suite) == h.cipher_suites.end()) {
     h.cipher_suites.push_back(o.resume->cipher_suite);
   }
   Renegotiation reneg = o.renegotiation;
   if (!o.extensions && reneg == Renegotiation::extension) {
     reneg = Renegotiation::scsv;  // no extensions block: RFC 5746 §3.4 leaves the SCSV
   }
-  if (reneg == Renegotiation::scsv &&
-      std::find(h.cipher_suites.begin(), h.cipher_suites.end(), kRenegotiationScsv) == h.cipher_suites.end()) {
+  if (reneg == Renegotiation::scsv && std::find(h.cipher_suites.begin(), h.cipher_suites.end(),
+                                                kRenegotiationScsv) == h.cipher_suites.end()) {
     h.cipher_suites.push_back(kRenegotiationScsv);
   }
   if (h.cipher_suites.empty()) {
@@ -478,14 +501,15 @@ BuiltClientHello build_client_hello(const ClientHelloOptions& o, crypto::Rng& rn
 
   // Extensions.
   if (!o.extensions) {
-    const char* clash = !o.server_name.empty()                     ? "a server name"
-                        : o.groups && !o.groups->empty()           ? "supported groups"
-                        : o.sigalgs && !o.sigalgs->empty()         ? "signature algorithms"
+    const char* clash = !o.server_name.empty()                         ? "a server name"
+                        : o.groups && !o.groups->empty()               ? "supported groups"
+                        : o.sigalgs && !o.sigalgs->empty()             ? "signature algorithms"
                         : o.point_formats && !o.point_formats->empty() ? "EC point formats"
-                        : !o.alpn.empty()                          ? "ALPN protocols"
-                                                                   : nullptr;
+                        : !o.alpn.empty()                              ? "ALPN protocols"
+                                                                       : nullptr;
     if (clash) {
-      throw_usage(std::string("no extensions block was asked for, so there is no room for ") + clash);
+      throw_usage(std::string("no extensions block was asked for, so there is no room for ") +
+                  clash);
     }
   } else {
     std::vector<wire::Extension> exts;
@@ -498,17 +522,22 @@ BuiltClientHello build_client_hello(const ClientHelloOptions& o, crypto::Rng& rn
       for (char c : o.server_name) {
         auto u = static_cast<unsigned char>(c);
         if (u <= 0x20 || u >= 0x7f) {
-          throw_usage("server name '" + o.server_name + "' is not a printable ASCII host name (RFC 6066 §3)");
+          throw_usage("server name '" + o.server_name +
+                      "' is not a printable ASCII host name (RFC 6066 §3)");
         }
       }
       if (o.server_name.back() == '.') {
-        throw_usage("server name '" + o.server_name + "' ends in a dot (RFC 6066 §3 sends host names without it)");
+        throw_usage("server name '" + o.server_name +
+                    "' ends in a dot (RFC 6066 §3 sends host names without it)");
       }
       wire::ServerNameList sni;
       sni.server_name_list.push_back({0, Bytes(o.server_name.begin(), o.server_name.end())});
-      add(wire::ExtensionType::server_name, [&](wire::Writer& w) { wire::encode_server_name(w, sni); });
+      add(wire::ExtensionType::server_name,
+          [&](wire::Writer& w) { wire::encode_server_name(w, sni); });
     }
-    Bytes formats = o.point_formats ? *o.point_formats : offers_ec(h.cipher_suites) ? Bytes{0} : Bytes{};
+    Bytes formats = o.point_formats              ? *o.point_formats
+                    : offers_ec(h.cipher_suites) ? Bytes{0}
+                                                 : Bytes{};
     if (!formats.empty()) {
       add(wire::ExtensionType::ec_point_formats,
           [&](wire::Writer& w) { wire::encode_ec_point_formats(w, {formats}); });
@@ -518,8 +547,10 @@ BuiltClientHello build_client_hello(const ClientHelloOptions& o, crypto::Rng& rn
       add(wire::ExtensionType::supported_groups,
           [&](wire::Writer& w) { wire::encode_supported_groups(w, {groups}); });
     }
-    std::vector<std::uint16_t> sigalgs =
-        o.sigalgs ? *o.sigalgs : version >= wire::kTls12 ? default_sigalgs(h.cipher_suites) : std::vector<std::uint16_t>{};
+    std::vector<std::uint16_t> sigalgs = o.sigalgs ? *o.sigalgs
+                                         : version >= wire::kTls12
+                                             ? default_sigalgs(h.cipher_suites)
+                                             : std::vector<std::uint16_t>{};
     if (!sigalgs.empty()) {
       add(wire::ExtensionType::signature_algorithms,
           [&](wire::Writer& w) { wire::encode_signature_algorithms(w, {sigalgs}); });
@@ -588,9 +619,12 @@ State new_client_state(const BuiltClientHello& built, const std::optional<Resume
 
 ResumeSession resume_from(const State& earlier, const std::string& path) {
   expect_role(earlier, Role::client, path);
-  const TranscriptMessage* sh = find_message(earlier, Role::server, wire::HandshakeType::server_hello);
+  const TranscriptMessage* sh =
+      find_message(earlier, Role::server, wire::HandshakeType::server_hello);
   if (!sh) {
-    throw_usage(path + ": no ServerHello in this state: the earlier handshake did not get far enough to resume");
+    throw_usage(
+        path +
+        ": no ServerHello in this state: the earlier handshake did not get far enough to resume");
   }
   wire::ServerHello hello;
   try {
@@ -610,7 +644,8 @@ ResumeSession resume_from(const State& earlier, const std::string& path) {
   if (hello.extensions) {
     for (const auto& e : *hello.extensions) {
       rs.extended_master_secret =
-          rs.extended_master_secret || e.type == static_cast<std::uint16_t>(wire::ExtensionType::extended_master_secret);
+          rs.extended_master_secret ||
+          e.type == static_cast<std::uint16_t>(wire::ExtensionType::extended_master_secret);
     }
   }
   if (auto it = earlier.secrets.find("master_secret"); it != earlier.secrets.end()) {
@@ -622,12 +657,14 @@ ResumeSession resume_from(const State& earlier, const std::string& path) {
 // ---------------------------------------------------------------------------------------
 // --explain
 
-std::string explain_client_hello(const BuiltClientHello& b, const std::optional<ResumeSession>& resume) {
+std::string explain_client_hello(const BuiltClientHello& b,
+                                 const std::optional<ResumeSession>& resume) {
   const wire::ClientHello& h = b.hello;
   std::string out = "Phase 1 - hello: the client's ClientHello\n";
-  out += "  version: " + version_text(h.client_version) +
-         ", the highest this client supports (the server picks this or a lower one); record layer " +
-         version_text(b.record_version) + "\n";
+  out +=
+      "  version: " + version_text(h.client_version) +
+      ", the highest this client supports (the server picks this or a lower one); record layer " +
+      version_text(b.record_version) + "\n";
   std::uint32_t t = std::uint32_t{h.random[0]} << 24 | std::uint32_t{h.random[1]} << 16 |
                     std::uint32_t{h.random[2]} << 8 | h.random[3];
   char when[64] = "";
@@ -650,22 +687,26 @@ std::string explain_client_hello(const BuiltClientHello& b, const std::optional<
   }
   if (resume) {
     out += "  session id: " + to_hex(h.session_id) + " - asks to resume the earlier session (" +
-           named(wire::Registry::protocol_version, resume->version) + ", " + code_text(resume->cipher_suite) +
+           named(wire::Registry::protocol_version, resume->version) + ", " +
+           code_text(resume->cipher_suite) +
            (resume->master_secret ? "" : "; its master secret is not in the earlier state") + ")\n";
   } else if (h.session_id.empty()) {
     out += "  session id: empty - a new session (the server may assign one)\n";
   } else {
     out += "  session id: " + to_hex(h.session_id) + " - an id of the client's choosing\n";
   }
-  out += "  cipher suites, in the client's order of preference (" + std::to_string(h.cipher_suites.size()) +
-         "; the server picks one):\n";
+  out += "  cipher suites, in the client's order of preference (" +
+         std::to_string(h.cipher_suites.size()) + "; the server picks one):\n";
   for (std::size_t i = 0; i < h.cipher_suites.size(); ++i) {
     const auto* s = wire::find_cipher_suite(h.cipher_suites[i]);
     out += "    " + std::to_string(i + 1) + ". " + (s ? std::string(s->iana) : "unknown") + " (" +
            code_text(h.cipher_suites[i]) + ")\n";
   }
-  if (std::find(h.cipher_suites.begin(), h.cipher_suites.end(), kRenegotiationScsv) != h.cipher_suites.end()) {
-    out += "  (TLS_EMPTY_RENEGOTIATION_INFO_SCSV is no suite: it signals RFC 5746 secure renegotiation)\n";
+  if (std::find(h.cipher_suites.begin(), h.cipher_suites.end(), kRenegotiationScsv) !=
+      h.cipher_suites.end()) {
+    out +=
+        "  (TLS_EMPTY_RENEGOTIATION_INFO_SCSV is no suite: it signals RFC 5746 secure "
+        "renegotiation)\n";
   }
   out += "  compression methods:";
   for (auto c : h.compression_methods) {
@@ -690,21 +731,26 @@ std::string explain_client_hello(const BuiltClientHello& b, const std::optional<
     switch (static_cast<wire::ExtensionType>(e.type)) {
       case wire::ExtensionType::server_name: {
         auto v = wire::decode_server_name(r);
-        line += ": " + std::string(v.server_name_list.front().name.begin(), v.server_name_list.front().name.end()) +
+        line += ": " +
+                std::string(v.server_name_list.front().name.begin(),
+                            v.server_name_list.front().name.end()) +
                 " (which host the client wants, so the server can pick its certificate)";
         break;
       }
       case wire::ExtensionType::supported_groups:
-        line += list(wire::Registry::named_group, wire::decode_supported_groups(r).named_group_list) +
-                " (curves and FFDHE groups for (EC)DHE)";
+        line +=
+            list(wire::Registry::named_group, wire::decode_supported_groups(r).named_group_list) +
+            " (curves and FFDHE groups for (EC)DHE)";
         break;
       case wire::ExtensionType::signature_algorithms:
-        line += list(wire::Registry::signature_scheme, wire::decode_signature_algorithms(r).supported_signature_algorithms) +
+        line += list(wire::Registry::signature_scheme,
+                     wire::decode_signature_algorithms(r).supported_signature_algorithms) +
                 " (what the server may sign its key exchange with)";
         break;
       case wire::ExtensionType::ec_point_formats: {
         auto v = wire::decode_ec_point_formats(r);
-        std::vector<std::uint16_t> codes(v.ec_point_format_list.begin(), v.ec_point_format_list.end());
+        std::vector<std::uint16_t> codes(v.ec_point_format_list.begin(),
+                                         v.ec_point_format_list.end());
         line += list(wire::Registry::ec_point_format, codes);
         break;
       }

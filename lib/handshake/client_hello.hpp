@@ -36,7 +36,8 @@ std::vector<std::uint16_t> parse_suite_list(std::string_view spec, std::uint16_t
 // fixed DH, then anonymous; within each, AEAD before CBC-SHA2 before CBC-SHA1, then ECDHE
 // before DHE, AES-128 before AES-256 before ChaCha20, ECDSA before RSA before DSS.
 // nullopt when `word` is not a family word.
-std::optional<std::vector<std::uint16_t>> family_suites(std::string_view word, std::uint16_t version);
+std::optional<std::vector<std::uint16_t>> family_suites(std::string_view word,
+                                                        std::uint16_t version);
 
 // default_suites: ECDHE (ECDSA and RSA), DHE_RSA and RSA suites in family_suites' order,
 // those valid at `version`.
@@ -86,21 +87,21 @@ struct ClientHelloOptions {
   std::uint16_t record_version = wire::kTls10;  // the record layer's version (OpenSSL's choice)
   std::vector<std::uint16_t> cipher_suites;     // empty: default_suites(version)
   RandomMode random_mode = RandomMode::rfc;
-  std::uint32_t gmt_unix_time = 0;              // rfc mode: seconds since 1970 (the caller's clock)
-  wire::Random random{};                        // fixed mode
-  Bytes session_id;                             // <0..32>; must be empty with `resume`
-  std::optional<ResumeSession> resume;          // offer this earlier session (its id and suite)
-  Bytes compression_methods{0};                 // <1..255>
-  bool extensions = true;                       // false: no extensions block at all
-  std::string server_name;                      // SNI host_name; "" for none
-  std::optional<std::vector<std::uint16_t>> groups;      // nullopt: default_groups; empty: none
-  std::optional<std::vector<std::uint16_t>> sigalgs;     // nullopt: default_sigalgs at TLS 1.2
-                                                         // (none below); empty: none
-  std::optional<Bytes> point_formats;           // nullopt: {uncompressed} when EC suites are
-                                                // offered; empty: none
-  bool extended_master_secret = true;           // RFC 7627
+  std::uint32_t gmt_unix_time = 0;      // rfc mode: seconds since 1970 (the caller's clock)
+  wire::Random random{};                // fixed mode
+  Bytes session_id;                     // <0..32>; must be empty with `resume`
+  std::optional<ResumeSession> resume;  // offer this earlier session (its id and suite)
+  Bytes compression_methods{0};         // <1..255>
+  bool extensions = true;               // false: no extensions block at all
+  std::string server_name;              // SNI host_name; "" for none
+  std::optional<std::vector<std::uint16_t>> groups;   // nullopt: default_groups; empty: none
+  std::optional<std::vector<std::uint16_t>> sigalgs;  // nullopt: default_sigalgs at TLS 1.2
+                                                      // (none below); empty: none
+  std::optional<Bytes> point_formats;                 // nullopt: {uncompressed} when EC suites are
+                                                      // offered; empty: none
+  bool extended_master_secret = true;                 // RFC 7627
   Renegotiation renegotiation = Renegotiation::extension;
-  std::vector<std::string> alpn;                // RFC 7301; empty: none
+  std::vector<std::string> alpn;  // RFC 7301; empty: none
 };
 
 // BuiltClientHello is the message in its three forms.
@@ -135,6 +136,7 @@ ResumeSession resume_from(const State& earlier, const std::string& path);
 
 // explain_client_hello describes the hello in the language of phase 1 (for --explain):
 // what was offered and why, one line per item, ending in a newline.
-std::string explain_client_hello(const BuiltClientHello& built, const std::optional<ResumeSession>& resume);
+std::string explain_client_hello(const BuiltClientHello& built,
+                                 const std::optional<ResumeSession>& resume);
 
 }  // namespace hsk::handshake

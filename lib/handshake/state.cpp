@@ -18,9 +18,20 @@ using Json = nlohmann::ordered_json;
 
 // Members this hsk knows; anything else is kept in State::unknown_members.
 constexpr std::string_view kKnown[] = {
-    "hsk_state",    "role",          "version",     "offered_suites",     "client_random",
-    "session_id",   "negotiated_version", "cipher_suite", "server_random", "server_session_id",
-    "resume",       "transcript",    "secrets",     "values",
+    "hsk_state",
+    "role",
+    "version",
+    "offered_suites",
+    "client_random",
+    "session_id",
+    "negotiated_version",
+    "cipher_suite",
+    "server_random",
+    "server_session_id",
+    "resume",
+    "transcript",
+    "secrets",
+    "values",
 };
 
 std::string code_text(std::uint16_t code) {
@@ -36,7 +47,8 @@ struct Parser {
   const std::string& input;
 
   [[noreturn]] void fail(const std::string& member, const std::string& what) const {
-    throw Error(ErrorKind::malformed, "state file: " + member + ": " + what, Error::kAlertDecodeError)
+    throw Error(ErrorKind::malformed, "state file: " + member + ": " + what,
+                Error::kAlertDecodeError)
         .with_input(input);
   }
 
@@ -61,7 +73,8 @@ struct Parser {
     }
     const auto& s = v.get_ref<const std::string&>();
     if (s.size() < 3 || s.size() > 6 || s[0] != '0' || (s[1] != 'x' && s[1] != 'X') ||
-        !std::all_of(s.begin() + 2, s.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); })) {
+        !std::all_of(s.begin() + 2, s.end(),
+                     [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); })) {
       fail(what, "'" + s + "' is not a code such as \"0x0303\"");
     }
     return static_cast<std::uint16_t>(std::stoul(s.substr(2), nullptr, 16));
@@ -175,11 +188,13 @@ State state_from_json(std::string_view text, const std::string& input) {
   Parser p{input};
   Json j = Json::parse(text.begin(), text.end(), nullptr, false);
   if (j.is_discarded()) {
-    throw Error(ErrorKind::malformed, "not an hsk state file (not valid JSON)", Error::kAlertDecodeError)
+    throw Error(ErrorKind::malformed, "not an hsk state file (not valid JSON)",
+                Error::kAlertDecodeError)
         .with_input(input);
   }
   if (!j.is_object() || !j.contains("hsk_state")) {
-    throw Error(ErrorKind::malformed, "not an hsk state file (no \"hsk_state\" member)", Error::kAlertDecodeError)
+    throw Error(ErrorKind::malformed, "not an hsk state file (no \"hsk_state\" member)",
+                Error::kAlertDecodeError)
         .with_input(input);
   }
   const Json& format = j["hsk_state"];
@@ -189,7 +204,8 @@ State state_from_json(std::string_view text, const std::string& input) {
   auto f = format.get<std::int64_t>();
   if (f > kStateFormat) {
     throw Error(ErrorKind::malformed,
-                "state file format hsk_state " + std::to_string(f) + " was written by a newer hsk; this hsk reads up to " +
+                "state file format hsk_state " + std::to_string(f) +
+                    " was written by a newer hsk; this hsk reads up to " +
                     std::to_string(kStateFormat),
                 Error::kAlertDecodeError)
         .with_input(input);
@@ -302,7 +318,8 @@ State state_from_json(std::string_view text, const std::string& input) {
 
 State load_state(const std::string& path) {
   Bytes data = io::read_all(path);
-  return state_from_json(std::string_view(reinterpret_cast<const char*>(data.data()), data.size()), path);
+  return state_from_json(std::string_view(reinterpret_cast<const char*>(data.data()), data.size()),
+                         path);
 }
 
 void save_state(const std::string& path, const State& state) {
@@ -313,7 +330,8 @@ void save_state(const std::string& path, const State& state) {
 void expect_role(const State& state, Role role, const std::string& path) {
   if (state.role != role) {
     throw Error(ErrorKind::usage, path + ": this is a " + std::string(role_name(state.role)) +
-                                      " state file; this step needs the " + std::string(role_name(role)) + "'s");
+                                      " state file; this step needs the " +
+                                      std::string(role_name(role)) + "'s");
   }
 }
 

@@ -58,9 +58,9 @@ struct TranscriptMessage {
 
 // ResumeSession is an earlier session a ClientHello offers to resume (RFC 5246 §7.4.1.2).
 struct ResumeSession {
-  Bytes session_id;                 // from the earlier ServerHello
-  std::uint16_t version = 0;        // the earlier negotiated version
-  std::uint16_t cipher_suite = 0;   // the earlier negotiated suite
+  Bytes session_id;                     // from the earlier ServerHello
+  std::uint16_t version = 0;            // the earlier negotiated version
+  std::uint16_t cipher_suite = 0;       // the earlier negotiated suite
   bool extended_master_secret = false;  // both sides used RFC 7627 in the earlier handshake
   std::optional<Bytes> master_secret;   // absent when the earlier state never derived it
   bool operator==(const ResumeSession&) const = default;

@@ -48,7 +48,8 @@ bool is_hex_char(std::uint8_t c) {
 
 std::string type_name(wire::HandshakeType t) {
   std::string_view n = wire::message_name(static_cast<std::uint8_t>(t));
-  return n.empty() ? "handshake message " + std::to_string(static_cast<unsigned>(t)) : std::string(n);
+  return n.empty() ? "handshake message " + std::to_string(static_cast<unsigned>(t))
+                   : std::string(n);
 }
 
 // fd_from_path maps "-", /dev/stdout, /dev/stderr and /dev/fd/N to a descriptor number.
@@ -79,7 +80,8 @@ std::optional<int> fd_from_path(const std::string& path) {
 // ---------------------------------------------------------------------------------------
 // Stream
 
-Stream::Stream(int fd, std::string name, bool owns_fd) : fd_(fd), name_(std::move(name)), owns_(owns_fd) {}
+Stream::Stream(int fd, std::string name, bool owns_fd)
+    : fd_(fd), name_(std::move(name)), owns_(owns_fd) {}
 
 Stream Stream::open_input(const std::string& path) {
   if (path == "-") {
@@ -148,7 +150,8 @@ Bytes Stream::read_exact(std::size_t n, const std::string& context, const std::s
   std::size_t got = read_up_to(out.data(), n);
   if (got < n) {
     throw Error(ErrorKind::malformed, offset_, context,
-                field + ": end of stream after " + std::to_string(got) + " of " + std::to_string(n) + " bytes",
+                field + ": end of stream after " + std::to_string(got) + " of " +
+                    std::to_string(n) + " bytes",
                 kAlertDecodeError)
         .with_input(name_);
   }
@@ -179,17 +182,20 @@ std::optional<wire::Record> Stream::read_record(std::size_t max_fragment) {
     for (std::uint8_t c : header) {
       hex = hex && is_hex_char(c);
     }
-    fail(start, "type: unknown content type " + std::to_string(type) +
-                    (hex ? " (this looks like hex text; a stream must carry binary records)" : ""),
+    fail(start,
+         "type: unknown content type " + std::to_string(type) +
+             (hex ? " (this looks like hex text; a stream must carry binary records)" : ""),
          kAlertUnexpectedMessage);
   }
   if (header[1] != 3) {
-    fail(start + 1, "version: major version " + std::to_string(header[1]) + " is not 3", kAlertDecodeError);
+    fail(start + 1, "version: major version " + std::to_string(header[1]) + " is not 3",
+         kAlertDecodeError);
   }
   const std::size_t length = std::size_t{header[3]} << 8 | header[4];
   if (length > max_fragment) {
     fail(start + 3,
-         "length: fragment length " + std::to_string(length) + " exceeds " + std::to_string(max_fragment),
+         "length: fragment length " + std::to_string(length) + " exceeds " +
+             std::to_string(max_fragment),
          kAlertRecordOverflow);
   }
   Bytes raw(wire::kRecordHeaderSize + length);
@@ -197,8 +203,8 @@ std::optional<wire::Record> Stream::read_record(std::size_t max_fragment) {
   std::size_t frag = read_up_to(raw.data() + wire::kRecordHeaderSize, length);
   if (frag < length) {
     fail(offset_,
-         "fragment: end of stream inside a record (" + std::to_string(frag) + " of " + std::to_string(length) +
-             " fragment bytes)",
+         "fragment: end of stream inside a record (" + std::to_string(frag) + " of " +
+             std::to_string(length) + " fragment bytes)",
          kAlertDecodeError);
   }
   try {
@@ -223,13 +229,15 @@ Flight read_flight(Stream& in, wire::HandshakeType last, const FlightLimits& lim
     for (;;) {
       if (f.records.size() >= limits.max_records) {
         throw_malformed(in.offset(), "flight",
-                        "more than " + std::to_string(limits.max_records) + " records before " + type_name(last),
+                        "more than " + std::to_string(limits.max_records) + " records before " +
+                            type_name(last),
                         kAlertUnexpectedMessage);
       }
       std::optional<wire::Record> rec = in.read_record();
       if (!rec) {
-        std::string what = "end of stream before " + type_name(last) + " (flight incomplete after " +
-                           std::to_string(f.records.size()) + " records";
+        std::string what = "end of stream before " + type_name(last) +
+                           " (flight incomplete after " + std::to_string(f.records.size()) +
+                           " records";
         if (assembler.pending()) {
           what += ", inside a handshake message";
         }
@@ -238,7 +246,8 @@ Flight read_flight(Stream& in, wire::HandshakeType last, const FlightLimits& lim
       Bytes raw = wire::encode_record(*rec);
       if (f.raw.size() + raw.size() > limits.max_bytes) {
         throw_malformed(rec->offset, "flight",
-                        "flight exceeds " + std::to_string(limits.max_bytes) + " bytes before " + type_name(last),
+                        "flight exceeds " + std::to_string(limits.max_bytes) + " bytes before " +
+                            type_name(last),
                         kAlertRecordOverflow);
       }
       f.raw.insert(f.raw.end(), raw.begin(), raw.end());
@@ -254,7 +263,8 @@ Flight read_flight(Stream& in, wire::HandshakeType last, const FlightLimits& lim
         if (f.complete) {
           if (assembler.pending()) {
             throw_malformed(rec->offset, "flight",
-                            "the record that completes " + type_name(last) + " also starts another handshake message",
+                            "the record that completes " + type_name(last) +
+                                " also starts another handshake message",
                             kAlertUnexpectedMessage);
           }
           return f;

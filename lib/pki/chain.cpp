@@ -407,7 +407,8 @@ std::string chain_report_json(const ChainResult& result, const ChainOptions& opt
   }
   j["problems"] = std::move(problems);
   j["verdict"] = result.valid() ? "OK" : chain_verdict(result);
-  return j.dump(2) + "\n";
+  // Names are valid UTF-8 (name_to_string escapes the rest); replace guards any other text.
+  return j.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
 }
 
 }  // namespace hsk::pki

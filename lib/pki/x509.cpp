@@ -410,17 +410,32 @@ void write_attribute(DerWriter& w, const NameAttribute& a) {
   });
 }
 
+// escape_value escapes for RFC 4514 and keeps the result valid UTF-8: control characters and
+// bytes that do not form UTF-8 become \\XX.
 std::string escape_value(std::string_view v) {
   std::string out;
+  auto hex_escape = [&out](unsigned char u) {
+    char buf[4];
+    std::snprintf(buf, sizeof buf, "\\%02X", u);
+    out += buf;
+  };
   for (std::size_t i = 0; i < v.size(); ++i) {
     char c = v[i];
     auto u = static_cast<unsigned char>(c);
+    if (u >= 0x80) {
+      std::size_t len = (u >> 5) == 6 ? 2 : (u >> 4) == 14 ? 3 : (u >> 3) == 30 ? 4 : 0;
+      if (len != 0 && i + len <= v.size() && utf8_length(v.substr(i, len)) == 1) {
+        out += v.substr(i, len);
+        i += len - 1;
+      } else {
+        hex_escape(u);
+      }
+      continue;
+    }
     bool special = std::string_view(",+\"\\<>;").find(c) != std::string_view::npos;
     bool edge = (i == 0 && (c == ' ' || c == '#')) || (i + 1 == v.size() && c == ' ');
     if (u < 0x20 || u == 0x7f) {
-      char buf[4];
-      std::snprintf(buf, sizeof buf, "\\%02X", u);
-      out += buf;
+      hex_escape(u);
     } else if (special || edge) {
       out += '\\';
       out += c;

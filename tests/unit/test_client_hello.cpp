@@ -118,19 +118,19 @@ TEST_CASE("client-hello: golden bytes assembled from the RFC structs", "[client-
   BuiltClientHello b = build_client_hello(o, rng);
 
   std::string body =
-      "0303"                                                                  // client_version
-      "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"      // random
-      "00"                                                                    // session_id <0..32>
-      "0004c02f009c"                                                          // cipher_suites
-      "0100"                                                                  // compression_methods
-      "0045"                                                                  // extensions <0..2^16-1>
-      "00000010000e00000b6578616d706c652e636f6d"                              // server_name
-      "000b00020100"                                                          // ec_point_formats: uncompressed
-      "000a00040002001d"                                                      // supported_groups: x25519
-      "000d000400020804"                                                      // signature_algorithms
-      "0010000e000c02683208687474702f312e31"                                  // ALPN h2, http/1.1
-      "00170000"                                                              // extended_master_secret
-      "ff01000100";                                                           // renegotiation_info
+      "0303"                                                              // client_version
+      "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"  // random
+      "00"                                                                // session_id <0..32>
+      "0004c02f009c"                                                      // cipher_suites
+      "0100"                                                              // compression_methods
+      "0045"                                                              // extensions <0..2^16-1>
+      "00000010000e00000b6578616d706c652e636f6d"                          // server_name
+      "000b00020100"                          // ec_point_formats: uncompressed
+      "000a00040002001d"                      // supported_groups: x25519
+      "000d000400020804"                      // signature_algorithms
+      "0010000e000c02683208687474702f312e31"  // ALPN h2, http/1.1
+      "00170000"                              // extended_master_secret
+      "ff01000100";                           // renegotiation_info
   std::string message = "01000072" + body;
   CHECK(to_hex(b.message) == message);
   CHECK(to_hex(b.records) == "1603010076" + message);
@@ -151,8 +151,12 @@ TEST_CASE("client-hello: golden bytes without extensions, SCSV in their place", 
   o.extensions = false;
   NoRng rng;
   BuiltClientHello b = build_client_hello(o, rng);
-  std::string body = "0301" "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
-                     "02aabb" "0004002f00ff" "020100";
+  std::string body =
+      "0301"
+      "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+      "02aabb"
+      "0004002f00ff"
+      "020100";
   CHECK(to_hex(b.records) == "16030100320100002e" + body);
   CHECK_FALSE(b.hello.extensions);
 }
@@ -182,14 +186,15 @@ TEST_CASE("client-hello: a seeded hello is reproducible, byte for byte", "[clien
 }
 
 TEST_CASE("client-hello: suite families and version gating", "[client-hello]") {
-  CHECK(*family_suites("ecdhe", 0x0303) ==
-        Codes{0xc02b, 0xc02f, 0xc02c, 0xc030, 0xcca9, 0xcca8, 0xc023, 0xc027, 0xc024, 0xc028, 0xc009, 0xc013, 0xc00a,
-              0xc014});
+  CHECK(*family_suites("ecdhe", 0x0303) == Codes{0xc02b, 0xc02f, 0xc02c, 0xc030, 0xcca9, 0xcca8,
+                                                 0xc023, 0xc027, 0xc024, 0xc028, 0xc009, 0xc013,
+                                                 0xc00a, 0xc014});
   CHECK(*family_suites("ecdhe", 0x0301) == Codes{0xc009, 0xc013, 0xc00a, 0xc014});
   CHECK(*family_suites("ECDHE-RSA", 0x0302) == Codes{0xc013, 0xc014});
   CHECK(*family_suites("rsa", 0x0303) == Codes{0x009c, 0x009d, 0x003c, 0x003d, 0x002f, 0x0035});
   CHECK(*family_suites("rsa", 0x0301) == Codes{0x002f, 0x0035});
-  CHECK(*family_suites("dhe-rsa", 0x0303) == Codes{0x009e, 0x009f, 0xccaa, 0x0067, 0x006b, 0x0033, 0x0039});
+  CHECK(*family_suites("dhe-rsa", 0x0303) ==
+        Codes{0x009e, 0x009f, 0xccaa, 0x0067, 0x006b, 0x0033, 0x0039});
   CHECK(*family_suites("dhe-dss", 0x0303) == Codes{0x00a2, 0x00a3, 0x0040, 0x006a, 0x0032, 0x0038});
   CHECK(*family_suites("dhe", 0x0301) == Codes{0x0033, 0x0032, 0x0039, 0x0038});
   CHECK(*family_suites("dh-anon", 0x0303) == Codes{0x00a6, 0x00a7, 0x006c, 0x006d, 0x0034, 0x003a});
@@ -225,12 +230,14 @@ TEST_CASE("client-hello: suite families and version gating", "[client-hello]") {
   CHECK(d12.size() == 27);
   CHECK(Codes(d12.begin(), d12.begin() + 9) ==
         Codes{0xc02b, 0xc02f, 0xc02c, 0xc030, 0xcca9, 0xcca8, 0x009e, 0x009f, 0xccaa});
-  CHECK(default_suites(0x0301) == Codes{0xc009, 0xc013, 0xc00a, 0xc014, 0x0033, 0x0039, 0x002f, 0x0035});
+  CHECK(default_suites(0x0301) ==
+        Codes{0xc009, 0xc013, 0xc00a, 0xc014, 0x0033, 0x0039, 0x002f, 0x0035});
 }
 
 TEST_CASE("client-hello: suite lists", "[client-hello]") {
-  CHECK(parse_suite_list("TLS_DHE_RSA_WITH_AES_128_GCM_SHA256, ECDHE-RSA-AES128-GCM-SHA256,0x002f,c030", 0x0303) ==
-        Codes{0x009e, 0xc02f, 0x002f, 0xc030});
+  CHECK(parse_suite_list(
+            "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256, ECDHE-RSA-AES128-GCM-SHA256,0x002f,c030",
+            0x0303) == Codes{0x009e, 0xc02f, 0x002f, 0xc030});
   // Order of the words is the preference; duplicates keep their first place.
   CHECK(parse_suite_list("AES128-SHA,rsa", 0x0301) == Codes{0x002f, 0x0035});
   // Explicit names are sent as asked, even when the version cannot use them.
@@ -245,7 +252,8 @@ TEST_CASE("client-hello: suite lists", "[client-hello]") {
   CHECK(parse_group_list("x25519,secp256r1,P-384,ffdhe2048,0x0101") == Codes{29, 23, 24, 256, 257});
   CHECK(parse_group_list("prime256v1,X25519") == Codes{23, 29});
   expect_usage([] { parse_group_list("curve9"); }, "unknown group 'curve9'");
-  CHECK(parse_sigalg_list("rsa_pss_rsae_sha256,dsa_sha256,0x0201") == Codes{0x0804, 0x0402, 0x0201});
+  CHECK(parse_sigalg_list("rsa_pss_rsae_sha256,dsa_sha256,0x0201") ==
+        Codes{0x0804, 0x0402, 0x0201});
   expect_usage([] { parse_sigalg_list("rsa_sha256"); }, "unknown signature algorithm");
   CHECK(parse_compression_list("null,deflate") == Bytes{0, 1});
   CHECK(parse_compression_list("DEFLATE,0,64") == Bytes{1, 0, 64});
@@ -262,8 +270,8 @@ TEST_CASE("client-hello: default extensions follow the suites and the version", 
     o.cipher_suites = parse_suite_list("rsa", 0x0303);
     auto h = build_client_hello(o, rng).hello;
     CHECK(ext_types(h) == Codes{13, 23, 0xff01});
-    CHECK(sigalgs_of(h) == Codes{0x0403, 0x0503, 0x0603, 0x0804, 0x0805, 0x0806, 0x0401, 0x0501, 0x0601, 0x0203,
-                                 0x0201});
+    CHECK(sigalgs_of(h) == Codes{0x0403, 0x0503, 0x0603, 0x0804, 0x0805, 0x0806, 0x0401, 0x0501,
+                                 0x0601, 0x0203, 0x0201});
   }
   SECTION("DHE_DSS adds the DSA schemes and FFDHE groups") {
     ClientHelloOptions o = fixed_options();
@@ -331,16 +339,20 @@ TEST_CASE("client-hello: options that cannot be", "[client-hello]") {
     tweak(o);
     return build_client_hello(o, rng);
   };
-  expect_usage([&] { build([](auto& o) { o.version = 0x0304; }); }, "TLS 1.3 (0x0304) is not one of them");
+  expect_usage([&] { build([](auto& o) { o.version = 0x0304; }); },
+               "TLS 1.3 (0x0304) is not one of them");
   expect_usage([&] { build([](auto& o) { o.version = 0x0300; }); }, "is not one of them");
   expect_usage([&] { build([](auto& o) { o.session_id = Bytes(33); }); }, "at most 32");
-  expect_usage([&] { build([](auto& o) { o.compression_methods = {}; }); }, "1 to 255 compression methods");
-  expect_usage([&] { build([](auto& o) { o.extensions = false, o.server_name = "a"; }); }, "no room for a server name");
+  expect_usage([&] { build([](auto& o) { o.compression_methods = {}; }); },
+               "1 to 255 compression methods");
+  expect_usage([&] { build([](auto& o) { o.extensions = false, o.server_name = "a"; }); },
+               "no room for a server name");
   expect_usage([&] { build([](auto& o) { o.extensions = false, o.alpn = {"h2"}; }); }, "ALPN");
   expect_usage([&] { build([](auto& o) { o.server_name = "bad name"; }); }, "printable ASCII");
   expect_usage([&] { build([](auto& o) { o.server_name = "host."; }); }, "ends in a dot");
   expect_usage([&] { build([](auto& o) { o.alpn = {""}; }); }, "1 to 255 bytes");
-  expect_usage([&] { build([](auto& o) { o.record_version = 0x0201; }); }, "does not have major version 3");
+  expect_usage([&] { build([](auto& o) { o.record_version = 0x0201; }); },
+               "does not have major version 3");
 }
 
 TEST_CASE("client-hello: a hello over 2^14 bytes is split into records", "[client-hello]") {
@@ -398,7 +410,8 @@ TEST_CASE("client-hello: the client state", "[client-hello]") {
 
 TEST_CASE("client-hello: state files that cannot be read", "[client-hello]") {
   NoRng rng;
-  std::string good = state_to_json(new_client_state(build_client_hello(fixed_options(), rng), std::nullopt));
+  std::string good =
+      state_to_json(new_client_state(build_client_hello(fixed_options(), rng), std::nullopt));
   auto expect_malformed = [](const std::string& text, const std::string& what) {
     try {
       state_from_json(text, "s.json");
@@ -422,16 +435,20 @@ TEST_CASE("client-hello: state files that cannot be read", "[client-hello]") {
   expect_malformed(with("\"hsk_state\": 1", "\"hsk_state\": 0"), "unknown format 0");
   expect_malformed(with("\"role\": \"client\"", "\"role\": \"both\""), "role: expected");
   expect_malformed(with("\"role\": \"client\",", ""), "role: missing");
-  expect_malformed(with("\"version\": \"0x0303\"", "\"version\": \"tls12\""), "version: 'tls12' is not a code");
-  expect_malformed(with("\"client_random\": \"00", "\"client_random\": \""), "client_random: expected 32 bytes");
+  expect_malformed(with("\"version\": \"0x0303\"", "\"version\": \"tls12\""),
+                   "version: 'tls12' is not a code");
+  expect_malformed(with("\"client_random\": \"00", "\"client_random\": \""),
+                   "client_random: expected 32 bytes");
   expect_malformed(with("\"hex\": \"01000", "\"hex\": \"01010"), "length header says");
   // Plain integers are read too; unknown members survive a round trip.
-  State s = state_from_json(with("\"version\": \"0x0303\"", "\"version\": 771, \"later\": {\"x\": [1]}"), "s.json");
+  State s = state_from_json(
+      with("\"version\": \"0x0303\"", "\"version\": 771, \"later\": {\"x\": [1]}"), "s.json");
   CHECK(s.version == 0x0303);
   CHECK(state_to_json(s).find("\"later\"") != std::string::npos);
   CHECK(state_from_json(state_to_json(s), "s.json") == s);
 
-  expect_usage([&] { expect_role(s, Role::server, "c.json"); }, "c.json: this is a client state file; this step needs the server's");
+  expect_usage([&] { expect_role(s, Role::server, "c.json"); },
+               "c.json: this is a client state file; this step needs the server's");
 }
 
 TEST_CASE("client-hello: save_state writes 0600 atomically", "[client-hello]") {
@@ -463,7 +480,8 @@ TEST_CASE("client-hello: save_state writes 0600 atomically", "[client-hello]") {
 TEST_CASE("client-hello: resuming the session of an earlier state", "[client-hello]") {
   // An earlier client state whose transcript holds a real ServerHello (OpenSSL, TLS 1.2,
   // TLS_RSA_WITH_AES_128_GCM_SHA256, a 32-byte session id, extended_master_secret).
-  const Bytes flight = read_file(std::string(HSK_TESTDATA) + "/handshakes/tls12-rsa/2-server-flight.tls");
+  const Bytes flight =
+      read_file(std::string(HSK_TESTDATA) + "/handshakes/tls12-rsa/2-server-flight.tls");
   hsk::wire::Reader r(flight);
   hsk::wire::HandshakeAssembler as;
   while (!r.empty()) {

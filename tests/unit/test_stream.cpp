@@ -38,7 +38,9 @@ Bytes read_file(const std::string& path) {
   return Bytes(std::istreambuf_iterator<char>(f), {});
 }
 
-std::string fixture(const std::string& name) { return std::string(HSK_TESTDATA) + "/handshakes/" + name; }
+std::string fixture(const std::string& name) {
+  return std::string(HSK_TESTDATA) + "/handshakes/" + name;
+}
 
 Bytes cat(std::initializer_list<Bytes> parts) {
   Bytes out;
@@ -152,7 +154,8 @@ TEST_CASE("stream: a server flight from a pipe, and not one byte more", "[stream
   const Bytes flight = read_file(fixture("tls12-ecdhe-rsa/2-server-flight.tls"));
   const Bytes after = read_file(fixture("tls12-ecdhe-rsa/4-server-finished.tls"));
   for (bool socket : {false, true}) {
-    for (std::size_t chunk : {std::size_t{1}, std::size_t{3}, std::size_t{5}, std::size_t{7}, std::size_t{100000}}) {
+    for (std::size_t chunk :
+         {std::size_t{1}, std::size_t{3}, std::size_t{5}, std::size_t{7}, std::size_t{100000}}) {
       DYNAMIC_SECTION((socket ? "socketpair" : "pipe") << ", chunks of " << chunk) {
         Pipe p(socket);
         p.feed(cat({flight, after}), chunk);
@@ -162,7 +165,8 @@ TEST_CASE("stream: a server flight from a pipe, and not one byte more", "[stream
         CHECK_FALSE(f.stopped_by);
         CHECK(f.raw == flight);
         CHECK(in.offset() == flight.size());
-        REQUIRE(f.messages.size() == 4);  // ServerHello, Certificate, ServerKeyExchange, ServerHelloDone
+        REQUIRE(f.messages.size() ==
+                4);  // ServerHello, Certificate, ServerKeyExchange, ServerHelloDone
         CHECK(f.messages[0].msg_type == 2);
         CHECK(f.messages[1].msg_type == 11);
         CHECK(f.messages[2].msg_type == 12);
@@ -201,16 +205,18 @@ TEST_CASE("stream: a non-blocking descriptor is waited on", "[stream]") {
   CHECK(f.raw == flight);
 }
 
-TEST_CASE("stream: messages spanning records are reassembled; coalesced ones split", "[stream]") {
+TEST_CASE("stream: messages spanning records are reassembled, coalesced ones split", "[stream]") {
   // ServerHello split over three records, then Certificate + ServerHelloDone in one record.
-  const Bytes sh = from_hex(
-      "020000260303" + std::string(64, 'a') + "00" "c02f" "00");
+  const Bytes sh = from_hex("020000260303" + std::string(64, 'a') +
+                            "00"
+                            "c02f"
+                            "00");
   const Bytes cert = from_hex("0b000003000000");
   const Bytes done = from_hex("0e000000");
   const Bytes stream = cat({record(22, 0x0303, Bytes(sh.begin(), sh.begin() + 3)),
                             record(22, 0x0303, Bytes(sh.begin() + 3, sh.begin() + 20)),
-                            record(22, 0x0303, Bytes(sh.begin() + 20, sh.end())), record(22, 0x0303, cat({cert, done})),
-                            from_hex("170303000100")});
+                            record(22, 0x0303, Bytes(sh.begin() + 20, sh.end())),
+                            record(22, 0x0303, cat({cert, done})), from_hex("170303000100")});
   Pipe p(false);
   p.feed(stream, 2);
   Stream in(p.r, "pipe");
@@ -231,14 +237,15 @@ TEST_CASE("stream: end of stream inside a record or a flight", "[stream]") {
     Pipe p(true);
     p.feed(Bytes(flight.begin(), flight.begin() + 40), 9);
     Stream in(p.r, "peer");
-    expect_error([&] { read_flight(in, HandshakeType::server_hello_done); }, hsk::ErrorKind::malformed, "peer",
-                 "end of stream inside a record", 40);
+    expect_error([&] { read_flight(in, HandshakeType::server_hello_done); },
+                 hsk::ErrorKind::malformed, "peer", "end of stream inside a record", 40);
   }
   SECTION("inside a header") {
     Pipe p(false);
     p.feed(Bytes(flight.begin(), flight.begin() + 3), 1);
     Stream in(p.r, "peer");
-    expect_error([&] { in.read_record(); }, hsk::ErrorKind::malformed, "peer", "inside a record header (3 of 5 bytes)", 3);
+    expect_error([&] { in.read_record(); }, hsk::ErrorKind::malformed, "peer",
+                 "inside a record header (3 of 5 bytes)", 3);
   }
   SECTION("between records, before the awaited message") {
     // The first record is whole; then the stream ends.
@@ -246,7 +253,8 @@ TEST_CASE("stream: end of stream inside a record or a flight", "[stream]") {
     Pipe p(false);
     p.feed(Bytes(flight.begin(), flight.begin() + static_cast<std::ptrdiff_t>(first)), 4096);
     Stream in(p.r, "peer");
-    expect_error([&] { read_flight(in, HandshakeType::server_hello_done); }, hsk::ErrorKind::malformed, "peer",
+    expect_error([&] { read_flight(in, HandshakeType::server_hello_done); },
+                 hsk::ErrorKind::malformed, "peer",
                  "end of stream before ServerHelloDone (flight incomplete after 1 records");
   }
   SECTION("an empty stream: no record, no error from read_record") {
@@ -272,8 +280,8 @@ TEST_CASE("stream: bad headers are refused before the fragment is awaited", "[st
     std::uint8_t alert;
   };
   const Case cases[] = {
-      {"485454502f312e3120343030", "unknown content type 72", 10},            // "HTTP/1.1 400"
-      {"313630333033303034", "looks like hex text", 10},                       // "160303004"
+      {"485454502f312e3120343030", "unknown content type 72", 10},  // "HTTP/1.1 400"
+      {"313630333033303034", "looks like hex text", 10},            // "160303004"
       {"1604030010", "major version 4 is not 3", 50},
       {"1603034801", "fragment length 18433 exceeds 18432", 22},
   };
@@ -321,7 +329,10 @@ TEST_CASE("stream: alerts", "[stream]") {
     CHECK(f.records.size() == 2);
   }
   SECTION("change_cipher_spec ends a flight (an abbreviated handshake)") {
-    const Bytes sh = from_hex("020000260303" + std::string(64, 'b') + "00" "009c" "00");
+    const Bytes sh = from_hex("020000260303" + std::string(64, 'b') +
+                              "00"
+                              "009c"
+                              "00");
     Pipe p(false);
     p.feed(cat({record(22, 0x0303, sh), from_hex("140303000101"), from_hex("1603030028")}), 4);
     Stream in(p.r, "peer");
@@ -336,8 +347,8 @@ TEST_CASE("stream: alerts", "[stream]") {
     Pipe p(false);
     p.feed(cat({record(22, 0x0303, from_hex("0200002603")), from_hex("140303000101")}), 4);
     Stream in(p.r, "peer");
-    expect_error([&] { read_flight(in, HandshakeType::server_hello_done); }, hsk::ErrorKind::malformed, "peer",
-                 "in the middle of a handshake message", 10);
+    expect_error([&] { read_flight(in, HandshakeType::server_hello_done); },
+                 hsk::ErrorKind::malformed, "peer", "in the middle of a handshake message", 10);
   }
 }
 
@@ -352,8 +363,8 @@ TEST_CASE("stream: limits", "[stream]") {
   Stream in(p.r, "peer");
   hsk::io::FlightLimits limits;
   limits.max_records = 4;
-  expect_error([&] { read_flight(in, HandshakeType::server_hello_done, limits); }, hsk::ErrorKind::malformed, "peer",
-               "more than 4 records");
+  expect_error([&] { read_flight(in, HandshakeType::server_hello_done, limits); },
+               hsk::ErrorKind::malformed, "peer", "more than 4 records");
 }
 
 TEST_CASE("stream: writes", "[stream]") {
@@ -378,7 +389,8 @@ TEST_CASE("stream: writes", "[stream]") {
     ::close(p.r);
     p.r = -1;
     Stream out(p.w, "peer");
-    expect_error([&] { out.write_all(from_hex("16030100")); }, hsk::ErrorKind::io, "", "peer: write failed");
+    expect_error([&] { out.write_all(from_hex("16030100")); }, hsk::ErrorKind::io, "",
+                 "peer: write failed");
   }
   SECTION("write_flight to a regular file is atomic and takes the mode") {
     char dir[] = "/tmp/hsk-stream-XXXXXX";

@@ -366,6 +366,11 @@ TEST_CASE("x509: RFC 4514 names", "[x509]") {
   CHECK(parse_name("").empty());
   CHECK(parse_name("emailAddress=a@b,serialNumber=A-1").rdns[0].attributes[0].tag ==
         tag::kPrintableString);
+  // Bytes that are not UTF-8 print as \XX, so the string (and JSON made of it) stays UTF-8.
+  Name raw;
+  raw.rdns.push_back(Rdn{{NameAttribute{std::string(oid::kCommonName), tag::kUtf8String,
+                                        Bytes{0xcb, 'a', 0xc3, 0xa9, 0x01}}}});
+  CHECK(name_to_string(raw) == "CN=\\CBa\xc3\xa9\\01");
   // Unknown attribute types print as OID=#DER.
   Name unknown = parse_name("1.2.3.4=xyz");
   CHECK(name_to_string(unknown) == "1.2.3.4=#0C0378797A");
