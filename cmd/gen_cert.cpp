@@ -306,10 +306,10 @@ Run setup_gen_cert(CLI::App& sub) {
       "      --san DNS:localhost,IP:127.0.0.1 --purpose server --key-type ec:P-256 --key-out "
       "srv.key -o srv.pem\n"
       "  hsk gen-cert --test-pki pki/");
-  auto* tp = sub.add_option("--test-pki", o->test_pki,
-                            "Create a whole test PKI in DIR (CAs, RSA/DSA/ECDSA/DH servers, a "
-                            "client; see hsk-gen-cert(1))")
-                 ->type_name("DIR");
+  sub.add_option("--test-pki", o->test_pki,
+                 "Create a whole test PKI in DIR (CAs, RSA/DSA/ECDSA/DH servers, a "
+                 "client; see hsk-gen-cert(1))")
+      ->type_name("DIR");
   auto* ca =
       sub.add_flag("--ca", o->ca, "Make a CA certificate (self-signed unless an issuer is given)");
   auto* ic =
@@ -388,12 +388,17 @@ Run setup_gen_cert(CLI::App& sub) {
                  "Derive keys, serials and signatures from this string: reproducible output for "
                  "tests. UNSAFE")
       ->type_name("S");
-  for (CLI::Option* opt : {ca, ic, ik, subj, san, serial, kt, key, ko, dhp, dho, pl, ku, purpose,
-                           hash, out, der, chain}) {
-    tp->excludes(opt);
-  }
-  return [o]() {
+  std::vector<CLI::Option*> not_with_test_pki = {
+      ca, ic, ik, subj, san, serial, kt, key, ko, dhp, dho, pl, ku, purpose, hash, out, der, chain};
+  return [o, not_with_test_pki]() {
     if (!o->test_pki.empty()) {
+      for (const CLI::Option* opt : not_with_test_pki) {
+        if (opt->count() > 0) {
+          throw_usage(opt->get_name() +
+                      " does not go with --test-pki (which takes only --seed, --force, --days, "
+                      "--not-before and --not-after)");
+        }
+      }
       return test_pki(*o);
     }
     return gen_cert(*o);

@@ -13,6 +13,7 @@
 
 #include "hsk/error.hpp"
 #include "inspect/inspect.hpp"
+#include "inspect/document.hpp"
 #include "wire/extensions.hpp"
 #include "wire/messages.hpp"
 #include "wire/reader.hpp"
@@ -684,7 +685,8 @@ Json input_json(const Input& in, Negotiated& state, const DecodeOptions& options
 
 }  // namespace
 
-std::string decode_json(std::span<const Input> inputs, const DecodeOptions& options) {
+namespace {
+Json build_document(std::span<const Input> inputs, const DecodeOptions& options) {
   Json doc = Json::object();
   doc["hsk_decode"] = 1;
   Json list = Json::array();
@@ -698,11 +700,16 @@ std::string decode_json(std::span<const Input> inputs, const DecodeOptions& opti
     }
   }
   doc["inputs"] = std::move(list);
-  return doc.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
+  return doc;
+}
+}  // namespace
+
+std::string decode_json(std::span<const Input> inputs, const DecodeOptions& options) {
+  return build_document(inputs, options).dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
 }
 
 std::string decode_text(std::span<const Input> inputs, const DecodeOptions& options) {
-  return detail::render_text(decode_json(inputs, options), options.offsets);
+  return detail::render_text_doc(build_document(inputs, options), options.offsets);
 }
 
 }  // namespace hsk::inspect

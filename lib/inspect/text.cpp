@@ -12,6 +12,7 @@
 #include <string>
 
 #include "inspect/inspect.hpp"
+#include "inspect/document.hpp"
 
 namespace hsk::inspect::detail {
 
@@ -276,5 +277,7 @@ std::string render_text(std::string_view json_text, bool offsets) {
   Json doc = Json::parse(json_text);
   return Renderer(offsets).run(doc);
 }
+
+std::string render_text_doc(const Json& doc, bool offsets) { return Renderer(offsets).run(doc); }
 
 }  // namespace hsk::inspect::detail
