@@ -17,15 +17,19 @@ Run setup_decode(CLI::App& sub) {
     std::vector<std::string> files;
     bool json = false;
     bool offsets = false;
+    bool show_secret = false;
     std::string suite;
     std::string version;
   };
   auto o = std::make_shared<Options>();
   sub.add_option("FILE", o->files,
-                 "Inputs: files of TLS records, binary or hex; - for stdin (default)");
+                 "Inputs: files of TLS records (binary or hex) or PKI objects (PEM or DER); - for stdin "
+                 "(default)");
   sub.add_flag("--json", o->json, "Print JSON (schema in hsk-decode(1)) instead of a text tree");
   sub.add_flag("--offsets", o->offsets,
                "Show the absolute byte offset of each record, message and extension");
+  sub.add_flag("--show-secret", o->show_secret,
+               "PKI inputs: also print the private numbers of private keys");
   sub.add_option("--suite", o->suite,
                  "Cipher suite that decides the ServerKeyExchange and ClientKeyExchange forms, "
                  "overriding the ServerHello's (IANA or OpenSSL name, or hex code such as 0xc02f)");
@@ -41,6 +45,7 @@ Run setup_decode(CLI::App& sub) {
     }
     inspect::DecodeOptions opts;
     opts.offsets = o->offsets;
+    opts.show_secret = o->show_secret;
     if (!o->suite.empty()) {
       opts.suite = parse_suite(o->suite);
     }

@@ -5,11 +5,26 @@
 
 #include <nlohmann/json.hpp>
 
+#include <optional>
 #include <string>
+
+#include "hsk/bytes.hpp"
 
 namespace hsk::inspect::detail {
 
 // render_text_doc draws the text tree of a document built by decode_json.
 std::string render_text_doc(const nlohmann::ordered_json& doc, bool offsets);
+
+// pki_document (pki_doc.cpp) describes an input that is a PKI object: PEM text (every block:
+// certificates, keys, DH and EC parameters) or DER starting with 0x30 (tried as a
+// certificate, then a key, then DH parameters). Returns {"format": "pem"|"der", "objects":
+// [...]} (schema in man/hsk-decode.1), or nullopt when the input is neither PEM nor 0x30 DER.
+// Private key numbers appear only with show_secret. Throws hsk::Error(malformed) when the
+// object does not parse (the caller names the input).
+std::optional<nlohmann::ordered_json> pki_document(ByteView data, bool show_secret);
+
+// render_document_text draws a whole document: inputs of TLS records with render_text_doc,
+// inputs of PKI objects (pki_document) as a generic tree.
+std::string render_document_text(const nlohmann::ordered_json& doc, bool offsets);
 
 }  // namespace hsk::inspect::detail

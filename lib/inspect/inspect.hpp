@@ -33,6 +33,9 @@ struct DecodeOptions {
   // version of the record that carries the message.
   std::optional<std::uint16_t> version;
   bool offsets = false;  // text: show absolute offsets
+  // --show-secret: include private key numbers when decoding PKI objects (default: the
+  // public part only).
+  bool show_secret = false;
 };
 
 // decode_json decodes every input and returns the JSON document (pretty, 2-space indent,

@@ -567,6 +567,10 @@ Json input_json(const Input& in, Negotiated& state, const DecodeOptions& options
   } else {
     std::string_view text(reinterpret_cast<const char*>(in.data.data()), in.data.size());
     if (!looks_like_hex(text)) {
+      if (auto pki = detail::pki_document(in.data, options.show_secret)) {
+        j.update(*pki);
+        return j;
+      }
       throw_malformed(0, "input", neither_text(text), kAlertDecodeError);
     }
     decoded = from_hex(text, "hex input");
@@ -709,7 +713,7 @@ std::string decode_json(std::span<const Input> inputs, const DecodeOptions& opti
 }
 
 std::string decode_text(std::span<const Input> inputs, const DecodeOptions& options) {
-  return detail::render_text_doc(build_document(inputs, options), options.offsets);
+  return detail::render_document_text(build_document(inputs, options), options.offsets);
 }
 
 }  // namespace hsk::inspect
