@@ -274,8 +274,8 @@ class Renderer {
 }  // namespace
 
 std::string render_text(std::string_view json_text, bool offsets) {
-  Json doc = Json::parse(json_text);
-  return Renderer(offsets).run(doc);
+  // The whole document, PKI inputs included, exactly as decode_text draws it.
+  return render_document_text(Json::parse(json_text), offsets);
 }
 
 std::string render_text_doc(const Json& doc, bool offsets) { return Renderer(offsets).run(doc); }

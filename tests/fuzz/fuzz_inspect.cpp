@@ -37,6 +37,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   try {
     (void)hsk::inspect::detail::render_text(json, true);
+    if (json.find("\"objects\":") != std::string::npos) {
+      return 0;  // a PKI object (certificate, key, DH parameters): encode does not take those
+    }
     hsk::Bytes again = hsk::inspect::encode_json(json, {});
     if (again != wire_bytes(inputs[0].data)) {
       std::fprintf(stderr, "fuzz_inspect: decode_json | encode_json changed the bytes\n");
