@@ -40,8 +40,7 @@ bool have_openssl() {
 #define REQUIRE_OPENSSL()                         \
   do {                                            \
     if (!have_openssl()) {                        \
-      WARN("openssl not found: interop skipped"); \
-      return;                                     \
+      FAIL("openssl not found (scripts/deps installs it)"); \
     }                                             \
   } while (0)
 
