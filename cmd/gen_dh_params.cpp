@@ -1,7 +1,7 @@
 // hsk gen-dh-params — see man/hsk-gen-dh-params.1.
-#include <CLI/CLI.hpp>
 #include <fmt/core.h>
 #include <unistd.h>
+#include <CLI/CLI.hpp>
 
 #include <memory>
 #include <optional>
@@ -44,11 +44,13 @@ std::unique_ptr<crypto::Rng> make_rng(const Options& o) {
 void warn(const std::string& what) { fmt::print(stderr, "hsk: warning: {}\n", what); }
 
 int list_groups() {
-  std::string out = fmt::format("{:<10} {:<10} {:>5}  {:<9} {}\n", "NAME", "OPENSSL", "BITS", "RFC", "ID");
+  std::string out =
+      fmt::format("{:<10} {:<10} {:>5}  {:<9} {}\n", "NAME", "OPENSSL", "BITS", "RFC", "ID");
   for (const auto& g : dh::named_groups()) {
     std::string id = g.tls_named_group ? fmt::format("TLS group 0x{:04x}", g.tls_named_group)
                                        : fmt::format("IKE group {}", g.ike_group);
-    out += fmt::format("{:<10} {:<10} {:>5}  {:<9} {}\n", g.name, g.openssl_name, g.bits, g.rfc, id);
+    out +=
+        fmt::format("{:<10} {:<10} {:>5}  {:<9} {}\n", g.name, g.openssl_name, g.bits, g.rfc, id);
   }
   io::write_stdout(as_bytes(out));
   return 0;
@@ -77,7 +79,8 @@ int check(const Options& o) {
   std::size_t errors = report.count(dh::Severity::error);
   std::size_t warnings = report.count(dh::Severity::warning);
   if (report.valid()) {
-    out += warnings ? fmt::format("verdict: valid, with {} warning{}\n", warnings, warnings == 1 ? "" : "s")
+    out += warnings ? fmt::format("verdict: valid, with {} warning{}\n", warnings,
+                                  warnings == 1 ? "" : "s")
                     : std::string("verdict: valid\n");
   } else {
     out += fmt::format("verdict: invalid ({} error{})\n", errors, errors == 1 ? "" : "s");
@@ -167,8 +170,9 @@ int generate(const Options& o, const CLI::App& sub) {
       warn_size(options.bits);
       params = dh::generate_dsa_style(*rng, *o.dsa_style, options);
       if (format == dh::ParamsFormat::pkcs3) {
-        warn("PKCS#3 has no room for q: without it these parameters are not a safe prime and "
-             "checkers (hsk --check, openssl dhparam -check) reject them");
+        warn(
+            "PKCS#3 has no room for q: without it these parameters are not a safe prime and "
+            "checkers (hsk --check, openssl dhparam -check) reject them");
       }
     } else {
       warn_size(options.bits);
@@ -184,32 +188,43 @@ int generate(const Options& o, const CLI::App& sub) {
 
 Run setup_gen_dh_params(CLI::App& sub) {
   auto o = std::make_shared<Options>();
-  auto* bits = sub.add_option("--bits", o->bits, "Size of p in bits (default 2048; 64-10000, below 2048 for tests only)")
-                   ->check(CLI::Range(64u, 10000u));
-  auto* dsa = sub.add_option("--dsa-style", o->dsa_style,
-                             "FIPS 186-4 parameters with a QBITS-bit q (224 or 256; 160 for 1024-bit p), "
-                             "written as X9.42")
-                  ->type_name("QBITS")
-                  ->check(CLI::IsMember({160u, 224u, 256u}));
-  auto* group = sub.add_option("--group", o->group, "Write a standard group: ffdhe2048..ffdhe8192 (RFC 7919), "
-                                                    "modp1536..modp8192 (RFC 3526)")
+  auto* bits =
+      sub.add_option("--bits", o->bits,
+                     "Size of p in bits (default 2048; 64-10000, below 2048 for tests only)")
+          ->check(CLI::Range(64u, 10000u));
+  auto* dsa =
+      sub.add_option("--dsa-style", o->dsa_style,
+                     "FIPS 186-4 parameters with a QBITS-bit q (224 or 256; 160 for 1024-bit p), "
+                     "written as X9.42")
+          ->type_name("QBITS")
+          ->check(CLI::IsMember({160u, 224u, 256u}));
+  auto* group = sub.add_option("--group", o->group,
+                               "Write a standard group: ffdhe2048..ffdhe8192 (RFC 7919), "
+                               "modp1536..modp8192 (RFC 3526)")
                     ->type_name("NAME");
   auto* list = sub.add_flag("--list-groups", o->list_groups, "List the standard groups and exit");
-  auto* chk = sub.add_option("--check", o->check, "Validate the parameters in FILE (PEM or DER, PKCS#3 or X9.42); "
-                                                  "exit 0 when valid, 1 when not")
+  auto* chk = sub.add_option("--check", o->check,
+                             "Validate the parameters in FILE (PEM or DER, PKCS#3 or X9.42); "
+                             "exit 0 when valid, 1 when not")
                   ->type_name("FILE");
-  auto* in = sub.add_option("--in", o->in, "Read parameters from FILE and write them again (convert)")
-                 ->type_name("FILE");
-  sub.add_flag("--x942", o->x942, "Write X9.42 \"X9.42 DH PARAMETERS\" (p, g, q) instead of PKCS#3");
+  auto* in =
+      sub.add_option("--in", o->in, "Read parameters from FILE and write them again (convert)")
+          ->type_name("FILE");
+  sub.add_flag("--x942", o->x942,
+               "Write X9.42 \"X9.42 DH PARAMETERS\" (p, g, q) instead of PKCS#3");
   sub.add_flag("--pkcs3", o->pkcs3, "Write PKCS#3 \"DH PARAMETERS\" (p, g), dropping q");
   sub.add_flag("--der", o->der, "Write DER instead of PEM");
-  sub.add_flag("--text", o->text, "Print the parameters as text (like openssl dhparam -text) before the encoding");
+  sub.add_flag("--text", o->text,
+               "Print the parameters as text (like openssl dhparam -text) before the encoding");
   sub.add_flag("--noout", o->noout, "Do not write the encoded parameters");
-  sub.add_option("-o,--out", o->out, "Output file, written atomically; - for stdout (default)")->type_name("FILE");
+  sub.add_option("-o,--out", o->out, "Output file, written atomically; - for stdout (default)")
+      ->type_name("FILE");
   sub.add_option("--seed", o->seed,
-                 "Derive all randomness from this string: reproducible output for tests. UNSAFE for real use")
+                 "Derive all randomness from this string: reproducible output for tests. UNSAFE "
+                 "for real use")
       ->type_name("S");
-  sub.add_option("--threads", o->threads, "Worker threads (default: one per core)")->check(CLI::Range(1u, 1024u));
+  sub.add_option("--threads", o->threads, "Worker threads (default: one per core)")
+      ->check(CLI::Range(1u, 1024u));
   group->excludes(dsa)->excludes(bits)->excludes(in);
   chk->excludes(group)->excludes(dsa)->excludes(bits)->excludes(in)->excludes(list);
   in->excludes(dsa)->excludes(bits);

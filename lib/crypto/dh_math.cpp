@@ -107,18 +107,17 @@ Integer mr_base(const Integer& n, ByteView n_bytes, ByteView salt, unsigned i) {
   for (std::uint32_t block = 0; stream.size() < want; ++block) {
     Hash h(HashAlg::sha256);
     h.update(as_bytes("hsk dh_math mr base v1"));
-    std::uint8_t len[4] = {static_cast<std::uint8_t>(salt.size() >> 24),
-                           static_cast<std::uint8_t>(salt.size() >> 16),
-                           static_cast<std::uint8_t>(salt.size() >> 8),
-                           static_cast<std::uint8_t>(salt.size())};
+    std::uint8_t len[4] = {
+        static_cast<std::uint8_t>(salt.size() >> 24), static_cast<std::uint8_t>(salt.size() >> 16),
+        static_cast<std::uint8_t>(salt.size() >> 8), static_cast<std::uint8_t>(salt.size())};
     h.update(ByteView(len, 4));
     h.update(salt);
     h.update(n_bytes);
-    std::uint8_t idx[8] = {static_cast<std::uint8_t>(i >> 24), static_cast<std::uint8_t>(i >> 16),
-                           static_cast<std::uint8_t>(i >> 8),  static_cast<std::uint8_t>(i),
-                           static_cast<std::uint8_t>(block >> 24),
-                           static_cast<std::uint8_t>(block >> 16),
-                           static_cast<std::uint8_t>(block >> 8), static_cast<std::uint8_t>(block)};
+    std::uint8_t idx[8] = {
+        static_cast<std::uint8_t>(i >> 24),     static_cast<std::uint8_t>(i >> 16),
+        static_cast<std::uint8_t>(i >> 8),      static_cast<std::uint8_t>(i),
+        static_cast<std::uint8_t>(block >> 24), static_cast<std::uint8_t>(block >> 16),
+        static_cast<std::uint8_t>(block >> 8),  static_cast<std::uint8_t>(block)};
     h.update(ByteView(idx, 8));
     Bytes d = h.finish();
     stream.insert(stream.end(), d.begin(), d.end());
@@ -155,7 +154,8 @@ bool bpsw_int(const Integer& n, unsigned rounds, ByteView salt, unsigned threads
   threads = std::max(1u, std::min(threads, rounds));
   std::atomic<bool> composite{false};
   auto run = [&](unsigned first) {
-    for (unsigned i = first; i < rounds && !composite.load(std::memory_order_relaxed); i += threads) {
+    for (unsigned i = first; i < rounds && !composite.load(std::memory_order_relaxed);
+         i += threads) {
       if (!CryptoPP::IsStrongProbablePrime(n, mr_base(n, n_bytes, salt, i))) {
         composite = true;
       }
@@ -208,7 +208,8 @@ std::shared_ptr<const SievePrimes> sieve_primes(std::uint32_t bound) {
   }
   auto t = std::make_shared<SievePrimes>();
   t->bound = bound;
-  t->prime.reserve(static_cast<std::size_t>(1.1 * bound / std::log(static_cast<double>(bound))) + 16);
+  t->prime.reserve(static_cast<std::size_t>(1.1 * bound / std::log(static_cast<double>(bound))) +
+                   16);
   // Segmented Eratosthenes over odd numbers (index i stands for 2i + 1), one cache-sized
   // segment at a time, with the odd base primes below sqrt(bound).
   std::vector<std::uint32_t> base;
@@ -274,8 +275,10 @@ void residues(const SievePrimes& t, const std::vector<std::uint32_t>& limbs, std
   std::size_t i = first;
   for (; i + 4 <= last; i += 4) {
     std::uint64_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
-    const std::uint32_t r0 = t.prime[i], r1 = t.prime[i + 1], r2 = t.prime[i + 2], r3 = t.prime[i + 3];
-    const std::uint64_t m0 = t.recip[i], m1 = t.recip[i + 1], m2 = t.recip[i + 2], m3 = t.recip[i + 3];
+    const std::uint32_t r0 = t.prime[i], r1 = t.prime[i + 1], r2 = t.prime[i + 2],
+                        r3 = t.prime[i + 3];
+    const std::uint64_t m0 = t.recip[i], m1 = t.recip[i + 1], m2 = t.recip[i + 2],
+                        m3 = t.recip[i + 3];
     for (std::uint32_t limb : limbs) {
       a0 = step(a0, limb, r0, m0);
       a1 = step(a1, limb, r1, m1);
@@ -388,10 +391,11 @@ struct SafePrimeSearch::Impl {
   std::size_t nprimes = 0;
   std::vector<std::uint32_t> a;  // i0 with S + 24 i0 = 0 mod r, i.e. -S / 24 mod r
   unsigned rounds = 64;
+  unsigned threads = 1;  // for the Miller-Rabin rounds that confirm a winner
 
   Integer candidate(std::uint64_t index) const {
-    return start + Integer(static_cast<CryptoPP::word>(24)) *
-                       Integer(static_cast<CryptoPP::word>(index));
+    return start +
+           Integer(static_cast<CryptoPP::word>(24)) * Integer(static_cast<CryptoPP::word>(index));
   }
 };
 
@@ -410,6 +414,7 @@ SafePrimeSearch::SafePrimeSearch(unsigned bits, ByteView start_random, ByteView 
     m.bits = bits;
     m.salt.assign(salt.begin(), salt.end());
     m.rounds = miller_rabin_rounds(bits);
+    m.threads = std::max(1u, threads);
     Integer x = to_int(start_random.first(nbytes));
     Integer top = Integer::Power2(bits);
     x = x % top;
@@ -471,9 +476,9 @@ Bytes SafePrimeSearch::prime(std::uint64_t index) const {
   return guard("safe-prime search", [&] { return from_int(impl_->candidate(index)); });
 }
 
-SafePrimeSearch::BlockResult SafePrimeSearch::scan_block(
-    std::uint64_t block, const std::function<bool()>& stop,
-    std::atomic<std::uint64_t>* tested) const {
+SafePrimeSearch::BlockResult SafePrimeSearch::scan_block(std::uint64_t block,
+                                                         const std::function<bool()>& stop,
+                                                         std::atomic<std::uint64_t>* tested) const {
   const Impl& m = *impl_;
   BlockResult result;
   std::vector<std::uint8_t> struck(kBlockSize, 0);
@@ -484,7 +489,7 @@ SafePrimeSearch::BlockResult SafePrimeSearch::scan_block(
     const std::uint32_t r = primes[i];
     const auto off = static_cast<std::uint32_t>(base % r);
     std::uint32_t k0 = m.a[i] >= off ? m.a[i] - off : m.a[i] + r - off;  // p = 0 mod r
-    std::uint32_t k1 = k0 + inv24[i];                                      // p = 1: q = 0 mod r
+    std::uint32_t k1 = k0 + inv24[i];                                    // p = 1: q = 0 mod r
     if (k1 >= r) {
       k1 -= r;
     }
@@ -527,7 +532,7 @@ SafePrimeSearch::BlockResult SafePrimeSearch::scan_block(
       if (plus ? !e.IsUnit() : e != q - 1) {
         continue;
       }
-      if (bpsw_int(q, m.rounds, m.salt, 1) && CryptoPP::IsStrongLucasProbablePrime(p)) {
+      if (bpsw_int(q, m.rounds, m.salt, m.threads) && CryptoPP::IsStrongLucasProbablePrime(p)) {
         result.index = base + k;
         return result;
       }

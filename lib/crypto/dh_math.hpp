@@ -83,7 +83,8 @@ class SafePrimeSearch {
   static constexpr std::uint64_t kBlockSize = std::uint64_t{1} << 14;
 
   // start_random must hold at least ceil(bits / 8) bytes (extra bytes are ignored).
-  // bits must lie in [64, 16384]; `threads` > 1 splits the set-up (residues of S) over threads.
+  // bits must lie in [64, 16384]; `threads` > 1 splits the set-up (residues of S) and the
+  // Miller-Rabin rounds that confirm a winner over that many threads.
   // Throws hsk::Error(usage) otherwise.
   SafePrimeSearch(unsigned bits, ByteView start_random, ByteView salt, unsigned threads = 1);
   ~SafePrimeSearch();

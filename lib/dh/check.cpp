@@ -37,11 +37,12 @@ std::string_view severity_name(Severity s) {
 bool CheckReport::valid() const { return count(Severity::error) == 0; }
 
 std::size_t CheckReport::count(Severity s) const {
-  return static_cast<std::size_t>(
-      std::count_if(findings.begin(), findings.end(), [s](const Finding& f) { return f.severity == s; }));
+  return static_cast<std::size_t>(std::count_if(findings.begin(), findings.end(),
+                                                [s](const Finding& f) { return f.severity == s; }));
 }
 
-CheckReport check_dh_params(const DhParameters& params, crypto::Rng& rng, const CheckOptions& options) {
+CheckReport check_dh_params(const DhParameters& params, crypto::Rng& rng,
+                            const CheckOptions& options) {
   CheckReport report;
   const auto& n = params.numbers;
   const Bytes p = crypto::minimal(n.p);
@@ -53,7 +54,9 @@ CheckReport check_dh_params(const DhParameters& params, crypto::Rng& rng, const 
   const unsigned threads =
       options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
   const Bytes salt = rng.bytes(32);
-  auto add = [&](Severity s, std::string message) { report.findings.push_back({s, std::move(message)}); };
+  auto add = [&](Severity s, std::string message) {
+    report.findings.push_back({s, std::move(message)});
+  };
   const std::string bits_text = std::to_string(report.bits) + "-bit";
 
   // Size.
@@ -64,8 +67,9 @@ CheckReport check_dh_params(const DhParameters& params, crypto::Rng& rng, const 
     add(Severity::error, "p has " + std::to_string(report.bits) + " bits, above the maximum of " +
                              std::to_string(kMaxBits));
   } else if (report.bits < kRecommendedBits) {
-    add(Severity::warning, bits_text + " p is too small for today: use 2048 bits or more "
-                                       "(RFC 7919, NIST SP 800-57)");
+    add(Severity::warning, bits_text +
+                               " p is too small for today: use 2048 bits or more "
+                               "(RFC 7919, NIST SP 800-57)");
   } else {
     add(Severity::ok, "p has " + std::to_string(report.bits) + " bits");
   }
@@ -75,8 +79,9 @@ CheckReport check_dh_params(const DhParameters& params, crypto::Rng& rng, const 
     add(Severity::info, "p and g are the " + std::string(report.group->rfc) + " group " +
                             std::string(report.group->name));
     if (options.trust_named_groups) {
-      add(Severity::ok, "standard safe prime with g = 2 generating the order-q subgroup "
-                        "(primality not re-tested)");
+      add(Severity::ok,
+          "standard safe prime with g = 2 generating the order-q subgroup "
+          "(primality not re-tested)");
       return report;
     }
   }
@@ -143,26 +148,34 @@ CheckReport check_dh_params(const DhParameters& params, crypto::Rng& rng, const 
       if (q_bits == 160 || q_bits == 224 || q_bits == 256) {
         const auto alg = crypto::fips186_4_hash(static_cast<unsigned>(q_bits));
         const std::uint64_t counter = *params.pgen_counter;
-        const bool seed_fits = params.seed.size() * 8 >= q_bits && counter < 4 * std::uint64_t{report.bits};
+        const bool seed_fits =
+            params.seed.size() * 8 >= q_bits && counter < 4 * std::uint64_t{report.bits};
         const auto bits_u = static_cast<unsigned>(report.bits);
         const auto counter_u = static_cast<unsigned>(counter);
         std::string how;
         if (seed_fits) {
           Bytes q4 = crypto::fips186_4_q(params.seed, static_cast<unsigned>(q_bits), 0, salt);
           if (!q4.empty() && crypto::compare_int(q4, q) == 0 &&
-              crypto::compare_int(crypto::fips186_4_p_candidate(params.seed, q, bits_u, counter_u), p) == 0) {
+              crypto::compare_int(crypto::fips186_4_p_candidate(params.seed, q, bits_u, counter_u),
+                                  p) == 0) {
             how = "FIPS 186-4 A.1.1.2";
-          } else if (crypto::compare_int(crypto::fips186_2_legacy_q(params.seed, static_cast<unsigned>(q_bits)), q) == 0 &&
-                     crypto::compare_int(crypto::fips186_2_legacy_p_candidate(params.seed, q, bits_u, counter_u), p) == 0) {
+          } else if (crypto::compare_int(
+                         crypto::fips186_2_legacy_q(params.seed, static_cast<unsigned>(q_bits)),
+                         q) == 0 &&
+                     crypto::compare_int(
+                         crypto::fips186_2_legacy_p_candidate(params.seed, q, bits_u, counter_u),
+                         p) == 0) {
             how = "OpenSSL's FIPS 186-2-style generation";
           }
         }
         if (!how.empty()) {
-          add(Severity::ok, "p and q derive from the seed by " + how + " (" + hash_label(alg) + ", counter " +
-                                std::to_string(counter) + ")");
+          add(Severity::ok, "p and q derive from the seed by " + how + " (" + hash_label(alg) +
+                                ", counter " + std::to_string(counter) + ")");
         } else {
-          add(Severity::warning, "p and q do not derive from the seed and counter (neither FIPS 186-4 "
-                                 "A.1.1.2 nor OpenSSL's FIPS 186-2 style, " + hash_label(alg) + ")");
+          add(Severity::warning,
+              "p and q do not derive from the seed and counter (neither FIPS 186-4 "
+              "A.1.1.2 nor OpenSSL's FIPS 186-2 style, " +
+                  hash_label(alg) + ")");
         }
       } else {
         add(Severity::info, "seed and counter given, but a " + std::to_string(q_bits) +
@@ -171,15 +184,17 @@ CheckReport check_dh_params(const DhParameters& params, crypto::Rng& rng, const 
     }
   } else if (p_prime) {
     const Bytes q = crypto::int_shr(p, 1);
-    if (crypto::is_probable_prime_bpsw(q, crypto::miller_rabin_rounds(report.bits), salt, threads)) {
+    if (crypto::is_probable_prime_bpsw(q, crypto::miller_rabin_rounds(report.bits), salt,
+                                       threads)) {
       add(Severity::ok, "p is a safe prime: q = (p - 1) / 2 is prime");
       if (g_in_range) {
         if (crypto::int_is_one(crypto::mod_exp(g, q, p))) {
           add(Severity::ok, "g generates the subgroup of order q = (p - 1) / 2");
         } else {
-          add(Severity::warning, "g generates the whole group of order p - 1, not the subgroup of "
-                                 "order (p - 1) / 2: public values reveal the low bit of the "
-                                 "private exponent (as with OpenSSL 1.1.1's g = 2, p = 11 mod 24)");
+          add(Severity::warning,
+              "g generates the whole group of order p - 1, not the subgroup of "
+              "order (p - 1) / 2: public values reveal the low bit of the "
+              "private exponent (as with OpenSSL 1.1.1's g = 2, p = 11 mod 24)");
         }
       }
     } else {
@@ -187,7 +202,8 @@ CheckReport check_dh_params(const DhParameters& params, crypto::Rng& rng, const 
     }
   }
   if (n.private_value_length != 0) {
-    add(Severity::info, "privateValueLength is " + std::to_string(n.private_value_length) + " bits");
+    add(Severity::info,
+        "privateValueLength is " + std::to_string(n.private_value_length) + " bits");
   }
   return report;
 }

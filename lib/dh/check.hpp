@@ -26,8 +26,8 @@ struct Finding {
 // CheckReport lists what check_dh_params found, in the order it checked.
 struct CheckReport {
   ParamsFormat format = ParamsFormat::pkcs3;
-  std::size_t bits = 0;              // |p|
-  const NamedGroup* group = nullptr; // the standard group p and g (and q) are, if any
+  std::size_t bits = 0;               // |p|
+  const NamedGroup* group = nullptr;  // the standard group p and g (and q) are, if any
   std::vector<Finding> findings;
   // valid is true when no finding is an error.
   bool valid() const;

@@ -103,7 +103,8 @@ DhParameters generate_safe_prime(crypto::Rng& rng, const GenerateOptions& option
   // start point, replaced only when its blocks would run past 2^bits (small sizes).
   std::mutex mutex;
   std::deque<std::unique_ptr<crypto::SafePrimeSearch>> epochs;
-  epochs.push_back(std::make_unique<crypto::SafePrimeSearch>(bits, rng.bytes(start_bytes), salt, threads));
+  epochs.push_back(
+      std::make_unique<crypto::SafePrimeSearch>(bits, rng.bytes(start_bytes), salt, threads));
   std::uint64_t next_epoch = 0;
   std::uint64_t next_block = 0;
   std::atomic<std::uint64_t> best_key{kNone};  // epoch << 32 | block of the best success
@@ -127,7 +128,7 @@ DhParameters generate_safe_prime(crypto::Rng& rng, const GenerateOptions& option
       next_block = 0;
       if (next_epoch == epochs.size()) {
         epochs.push_back(
-            std::make_unique<crypto::SafePrimeSearch>(bits, rng.bytes(start_bytes), salt, 1));
+            std::make_unique<crypto::SafePrimeSearch>(bits, rng.bytes(start_bytes), salt, threads));
       }
     }
     Item item{epochs[next_epoch].get(), next_block, next_epoch << kEpochShift | next_block};
@@ -164,7 +165,8 @@ DhParameters generate_safe_prime(crypto::Rng& rng, const GenerateOptions& option
     }
   };
   Pool pool;
-  pool.run(threads, work, [&] { best_key = 0; }, [&] { report(false); }, options.interval);
+  pool.run(
+      threads, work, [&] { best_key = 0; }, [&] { report(false); }, options.interval);
   report(true);
 
   const std::uint64_t key = best_key.load();
@@ -240,7 +242,8 @@ DhParameters generate_dsa_style(crypto::Rng& rng, unsigned q_bits, const Generat
       }
     };
     Pool pool;
-    pool.run(threads, work, [&] { next = counters; }, [&] { report(false); }, options.interval);
+    pool.run(
+        threads, work, [&] { next = counters; }, [&] { report(false); }, options.interval);
     if (best.load() == kNone) {
       continue;  // step 12: a new seed
     }

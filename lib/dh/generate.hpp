@@ -19,11 +19,11 @@
 namespace hsk::dh {
 
 struct Progress {
-  std::string_view phase;     // "safe prime", "FIPS 186-4 q", "FIPS 186-4 p"
-  std::uint64_t tested = 0;   // candidates tested with a modular exponentiation so far
-  std::uint64_t sieved = 0;   // candidates sieved so far (safe primes)
-  double seconds = 0;         // since the search started
-  bool done = false;          // the last call, once the parameters are found
+  std::string_view phase;    // "safe prime", "FIPS 186-4 q", "FIPS 186-4 p"
+  std::uint64_t tested = 0;  // candidates tested with a modular exponentiation so far
+  std::uint64_t sieved = 0;  // candidates sieved so far (safe primes)
+  double seconds = 0;        // since the search started
+  bool done = false;         // the last call, once the parameters are found
 };
 
 // ProgressFn is called from the calling thread (never from a worker) every `interval`

@@ -254,7 +254,9 @@ static_assert(sorted_by_name(), "kGroups must stay sorted by name");
 
 bool iequal(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+           auto lower = [](char c) {
+             return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+           };
            return lower(x) == lower(y);
          });
 }
@@ -300,7 +302,8 @@ const NamedGroup* identify_group(const crypto::DhParams& params) {
   }
   for (std::size_t i = 0; i < std::size(kGroups); ++i) {
     if (crypto::compare_int(params.p, primes()[i]) == 0) {
-      if (!params.q.empty() && crypto::compare_int(params.q, crypto::int_shr(primes()[i], 1)) != 0) {
+      if (!params.q.empty() &&
+          crypto::compare_int(params.q, crypto::int_shr(primes()[i], 1)) != 0) {
         return nullptr;
       }
       return &kGroups[i];

@@ -17,12 +17,12 @@ namespace hsk::dh {
 struct NamedGroup {
   std::string_view name;
   std::string_view openssl_name;
-  std::string_view rfc;            // "RFC 7919" or "RFC 3526"
-  unsigned bits;                   // |p|
-  std::uint16_t tls_named_group;   // RFC 7919 §6.1 codepoint; 0 for the MODP groups
-  unsigned ike_group;              // RFC 3526 group number; 0 for the ffdhe groups
-  std::uint32_t formula_offset;    // X of RFC 7919 or k of RFC 3526 in p's closed form
-  std::string_view p_hex;          // p as the RFC prints it (hex, blanks between words)
+  std::string_view rfc;           // "RFC 7919" or "RFC 3526"
+  unsigned bits;                  // |p|
+  std::uint16_t tls_named_group;  // RFC 7919 §6.1 codepoint; 0 for the MODP groups
+  unsigned ike_group;             // RFC 3526 group number; 0 for the ffdhe groups
+  std::uint32_t formula_offset;   // X of RFC 7919 or k of RFC 3526 in p's closed form
+  std::string_view p_hex;         // p as the RFC prints it (hex, blanks between words)
 };
 
 // named_groups returns the table, sorted by name.

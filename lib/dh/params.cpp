@@ -235,7 +235,8 @@ std::string dh_params_text(const DhParameters& params, unsigned indent) {
     }
   }
   if (n.private_value_length != 0) {
-    out += pad + "recommended-private-length: " + std::to_string(n.private_value_length) + " bits\n";
+    out +=
+        pad + "recommended-private-length: " + std::to_string(n.private_value_length) + " bits\n";
   }
   return out;
 }
@@ -258,8 +259,7 @@ std::string dh_params_json(const DhParameters& params) {
   j["g"] = hex_or_null(n.g);
   j["q"] = hex_or_null(n.q);
   j["j"] = hex_or_null(n.j);
-  j["private_value_length"] =
-      n.private_value_length ? Json(n.private_value_length) : Json(nullptr);
+  j["private_value_length"] = n.private_value_length ? Json(n.private_value_length) : Json(nullptr);
   j["seed"] = params.pgen_counter ? Json(to_hex(params.seed)) : Json(nullptr);
   j["pgen_counter"] = params.pgen_counter ? Json(*params.pgen_counter) : Json(nullptr);
   return j.dump();

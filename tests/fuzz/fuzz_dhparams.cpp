@@ -21,8 +21,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   Bytes der = dh::encode_dh_params(params);
   dh::DhParameters again = dh::decode_dh_params(der);
   // A DER X9.42 whose third INTEGER is small would read back as PKCS#3: compare by format.
-  dh::DhParameters strict = params.format == dh::ParamsFormat::pkcs3 ? dh::decode_pkcs3(der)
-                                                                     : dh::decode_x942(der);
+  dh::DhParameters strict =
+      params.format == dh::ParamsFormat::pkcs3 ? dh::decode_pkcs3(der) : dh::decode_x942(der);
   if (!(strict == params) || dh::encode_dh_params(again) != der) {
     std::abort();
   }

@@ -156,8 +156,8 @@ TEST_CASE("X9.42 DomainParameters encode p, g, q, j and validationParms in that 
   x.numbers.j = Bytes{0x02};
   x.seed = Bytes{0xaa, 0xbb};
   x.pgen_counter = 7;
-  Bytes full{0x30, 0x16, 0x02, 0x01, 0x17, 0x02, 0x01, 0x04, 0x02, 0x01, 0x0b, 0x02, 0x01, 0x02,
-             0x30, 0x08, 0x03, 0x03, 0x00, 0xaa, 0xbb, 0x02, 0x01, 0x07};
+  Bytes full{0x30, 0x16, 0x02, 0x01, 0x17, 0x02, 0x01, 0x04, 0x02, 0x01, 0x0b, 0x02,
+             0x01, 0x02, 0x30, 0x08, 0x03, 0x03, 0x00, 0xaa, 0xbb, 0x02, 0x01, 0x07};
   CHECK(encode_x942(x) == full);
   CHECK(decode_x942(full) == x);
   CHECK(decode_dh_params(full) == x);
@@ -232,7 +232,8 @@ TEST_CASE("Text output matches openssl dhparam -text", "[dh]") {
                   "    2f:55:e7:f9:a6:eb:64:a6:d5:db:f7:5a:6d:cb:4f:\n"
                   "    da:db:4e:b9:23\n"
                   "pcounter: 1168\n") != std::string::npos);
-  CHECK(text.find("\nQ:   \n    00:a6:fe:6e:91:1f:69:bb:91:6f:f8:a9:d4:69:0f:\n    02:4f:59:ca:dc:25\nG:   \n") != std::string::npos);
+  CHECK(text.find("\nQ:   \n    00:a6:fe:6e:91:1f:69:bb:91:6f:f8:a9:d4:69:0f:\n    "
+                  "02:4f:59:ca:dc:25\nG:   \n") != std::string::npos);
 }
 
 TEST_CASE("JSON description of DH parameters", "[dh]") {
@@ -243,10 +244,12 @@ TEST_CASE("JSON description of DH parameters", "[dh]") {
   x.numbers.q = Bytes{0x00, 0x0b};
   x.seed = Bytes{0xaa};
   x.pgen_counter = 7;
-  CHECK(dh_params_json(x) ==
-        R"({"type":"X9.42 DH PARAMETERS","bits":5,"group":null,"p":"17","g":"04","q":"0b","j":null,)"
-        R"("private_value_length":null,"seed":"aa","pgen_counter":7})");
-  CHECK(dh_params_json(pem(kFfdhe2048Pem)).find(R"("bits":2048,"group":"ffdhe2048","p":"ffffffffffffffffadf8)") !=
+  CHECK(
+      dh_params_json(x) ==
+      R"({"type":"X9.42 DH PARAMETERS","bits":5,"group":null,"p":"17","g":"04","q":"0b","j":null,)"
+      R"("private_value_length":null,"seed":"aa","pgen_counter":7})");
+  CHECK(dh_params_json(pem(kFfdhe2048Pem))
+            .find(R"("bits":2048,"group":"ffdhe2048","p":"ffffffffffffffffadf8)") !=
         std::string::npos);
 }
 
@@ -407,12 +410,14 @@ TEST_CASE("DH math: primality, Jacobi symbols, generators", "[dh]") {
   CHECK_FALSE(crypto::is_probable_prime_bpsw(Bytes{0x00}, 8, salt));
   CHECK_FALSE(crypto::is_probable_prime_bpsw(Bytes{0x01}, 8, salt));
   CHECK(crypto::is_probable_prime_bpsw(Bytes{0x02}, 8, salt));
-  CHECK(crypto::is_probable_prime_bpsw(Bytes{0x07, 0xcf}, 8, salt));  // 1999
-  CHECK_FALSE(crypto::is_probable_prime_bpsw(n("0231"), 8, salt));    // 561, Carmichael
-  CHECK_FALSE(crypto::is_probable_prime_bpsw(n("07ff"), 8, salt));    // 2047 = 23 * 89, spsp(2)
+  CHECK(crypto::is_probable_prime_bpsw(Bytes{0x07, 0xcf}, 8, salt));    // 1999
+  CHECK_FALSE(crypto::is_probable_prime_bpsw(n("0231"), 8, salt));      // 561, Carmichael
+  CHECK_FALSE(crypto::is_probable_prime_bpsw(n("07ff"), 8, salt));      // 2047 = 23 * 89, spsp(2)
   CHECK_FALSE(crypto::is_probable_prime_bpsw(n("bfa1ecc7"), 8, salt));  // 3215031751, spsp(2,3,5,7)
-  CHECK(crypto::is_probable_prime_bpsw(n("7fffffffffffffffffffffffffffffff"), 8, salt, 3));  // 2^127 - 1
-  CHECK_FALSE(crypto::is_probable_prime_bpsw(n("0100000000000000000000000000000001"), 8, salt));  // 2^128 + 1
+  CHECK(crypto::is_probable_prime_bpsw(n("7fffffffffffffffffffffffffffffff"), 8, salt,
+                                       3));  // 2^127 - 1
+  CHECK_FALSE(crypto::is_probable_prime_bpsw(n("0100000000000000000000000000000001"), 8,
+                                             salt));  // 2^128 + 1
   CHECK(crypto::miller_rabin_rounds(2048) == 64);
   CHECK(crypto::miller_rabin_rounds(2049) == 128);
 
@@ -422,7 +427,8 @@ TEST_CASE("DH math: primality, Jacobi symbols, generators", "[dh]") {
   CHECK_THROWS_AS(crypto::jacobi(Bytes{0x02}, Bytes{0x08}), hsk::Error);
   CHECK(crypto::smallest_quadratic_residue(Bytes{0x0b}) == 3);  // 11: residues 1, 3, 4, 5, 9
   CHECK(crypto::smallest_quadratic_residue(Bytes{0x17}) == 2);  // 23 = 7 mod 8
-  CHECK(crypto::smallest_quadratic_residue(Bytes{0x13}) == 4);  // 19: residues 1, 4, 5, 6, 7, 9, ...
+  CHECK(crypto::smallest_quadratic_residue(Bytes{0x13}) ==
+        4);  // 19: residues 1, 4, 5, 6, 7, 9, ...
 
   std::uint32_t h = 0;
   CHECK(crypto::fips186_4_generator(Bytes{0x17}, Bytes{0x0b}, &h) == Bytes{0x04});

@@ -4,8 +4,8 @@
 # -dsaparam and openssl genpkey -algorithm DHX write, re-deriving p and q from their seeds.
 source "$TESTLIB"
 
-expect_exit 0 "$HSK" gen-dh-params --dsa-style 224 --seed dsa-1 --threads 1 -o "$T/a.pem"
-expect_exit 0 "$HSK" gen-dh-params --dsa-style 224 --seed dsa-1 --threads 2 -o "$T/b.pem"
+expect_exit 0 "$HSK" gen-dh-params --dsa-style 224 --seed dsa-5 --threads 1 -o "$T/a.pem"
+expect_exit 0 "$HSK" gen-dh-params --dsa-style 224 --seed dsa-5 --threads 2 -o "$T/b.pem"
 cmp "$T/a.pem" "$T/b.pem" || fail "same seed, different parameters with 1 and 2 threads"
 head -1 "$T/a.pem" | grep -qx -- "-----BEGIN X9.42 DH PARAMETERS-----" || fail "label"
 openssl pkeyparam -check -noout -in "$T/a.pem" >/dev/null 2>&1 || fail "openssl pkeyparam -check"
@@ -21,13 +21,13 @@ cmp "$T/out" "$T/ossl.txt" || fail "--text differs from openssl dhparam -text"
 expect_exit 0 "$HSK" gen-dh-params --check "$T/a.pem"
 expect_contains "$T/out" "ok: p and q derive from the seed by FIPS 186-4 A.1.1.2 (SHA-224"
 expect_contains "$T/out" "verdict: valid"
-expect_exit 0 "$HSK" gen-dh-params --dsa-style 256 --seed dsa-2 -o "$T/c.pem"
+expect_exit 0 "$HSK" gen-dh-params --dsa-style 256 --seed dsa-9 -o "$T/c.pem"
 expect_exit 0 "$HSK" gen-dh-params --check "$T/c.pem"
 expect_contains "$T/out" "(SHA-256"
 expect_contains "$T/out" "q is prime (256 bits)"
 
 # PKCS#3 has no room for q: a warning, and then nobody can validate the parameters.
-expect_exit 0 "$HSK" gen-dh-params --dsa-style 224 --seed dsa-1 --pkcs3 -o "$T/p3.pem"
+expect_exit 0 "$HSK" gen-dh-params --dsa-style 224 --seed dsa-5 --pkcs3 -o "$T/p3.pem"
 expect_contains "$T/err" "no room for q"
 expect_exit 1 "$HSK" gen-dh-params --check "$T/p3.pem"
 expect_contains "$T/out" "not a safe prime"
