@@ -28,14 +28,18 @@ Run setup_gen_dh_params(CLI::App& sub);
 Run setup_gen_cert(CLI::App& sub);
 Run setup_verify_sig(CLI::App& sub);
 Run setup_client_hello(CLI::App& sub);
+Run setup_server_respond(CLI::App& sub);
+Run setup_derive_pms(CLI::App& sub);
 
 inline constexpr Command kCommands[] = {
     {"decode", "Decode TLS records and handshake messages (binary or hex) as text or JSON", setup_decode},
     {"encode", "Write the wire bytes described by `hsk decode --json` output (possibly edited)", setup_encode},
     {"gen-dh-params", "Generate, convert or check finite-field DH parameters (safe prime, FIPS 186-4, RFC 7919/3526 groups)", setup_gen_dh_params},
     {"gen-cert", "Make X.509 certificates and keys: CAs, servers, clients, fixed-DH; or a whole test PKI", setup_gen_cert},
-    {"verify-sig", "Verify a certificate chain against trust anchors (handshake signatures: later)", setup_verify_sig},
+    {"verify-sig", "Verify a certificate chain, or the ServerKeyExchange and CertificateVerify signatures in step files", setup_verify_sig},
     {"client-hello", "Phase 1: write a ClientHello record (suites, random, session, extensions) and the client state", setup_client_hello},
+    {"server-respond", "Phases 1-2, server: read a ClientHello, choose version and suite, write the server flight and the server state", setup_server_respond},
+    {"derive-pms", "Phase 3: client: check the server flight, write the client flight; server: read it; both derive the master secret and keys", setup_derive_pms},
 };
 
 }  // namespace hsk::cmd

@@ -35,7 +35,22 @@ class Error : public std::runtime_error {
   Error(ErrorKind kind, std::size_t offset, std::string context, std::string what,
         std::uint8_t alert);
 
+  // Alert descriptions (RFC 5246 §7.2) that library code throws with.
+  static constexpr std::uint8_t kAlertCloseNotify = 0;
+  static constexpr std::uint8_t kAlertUnexpectedMessage = 10;
+  static constexpr std::uint8_t kAlertBadRecordMac = 20;
+  static constexpr std::uint8_t kAlertRecordOverflow = 22;
+  static constexpr std::uint8_t kAlertHandshakeFailure = 40;
+  static constexpr std::uint8_t kAlertBadCertificate = 42;
+  static constexpr std::uint8_t kAlertUnsupportedCertificate = 43;
+  static constexpr std::uint8_t kAlertCertificateExpired = 45;
+  static constexpr std::uint8_t kAlertCertificateUnknown = 46;
+  static constexpr std::uint8_t kAlertIllegalParameter = 47;
+  static constexpr std::uint8_t kAlertUnknownCa = 48;
   static constexpr std::uint8_t kAlertDecodeError = 50;
+  static constexpr std::uint8_t kAlertDecryptError = 51;
+  static constexpr std::uint8_t kAlertProtocolVersion = 70;
+  static constexpr std::uint8_t kAlertInsufficientSecurity = 71;
   static constexpr std::uint8_t kAlertInternalError = 80;
 
   ErrorKind kind() const { return kind_; }

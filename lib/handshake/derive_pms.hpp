@@ -1,0 +1,100 @@
+// hsk::handshake derive_pms — phase 3 of the handshake (client authentication and key
+// exchange) for both roles, and the key schedule after it (key_schedule.hpp).
+//
+//   client (derive_client.cpp): reads the server flight (ServerHello .. ServerHelloDone),
+//     checks it — certificate chain, ServerKeyExchange signature, DH group / EC point — and
+//     builds the client flight: [Certificate] ClientKeyExchange [CertificateVerify].
+//   server (derive_server.cpp): reads that client flight, recovers the pre-master secret
+//     (RSA with the RFC 5246 §7.4.7.1 countermeasure, DH/ECDH agreement, fixed DH), checks a
+//     client certificate and its CertificateVerify.
+// Both end in derive_keys: master secret (extended when negotiated) and key block, stored in
+// the state. Pure: no files, no printing; randomness from the Rng, time from the options.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "crypto/crypto.hpp"
+#include "handshake/key_schedule.hpp"
+#include "handshake/state.hpp"
+#include "hsk/bytes.hpp"
+#include "pki/x509.hpp"
+#include "wire/record.hpp"
+
+namespace hsk::handshake {
+
+// ---------------------------------------------------------------------------------------
+// Client role.
+
+struct ClientKexOptions {
+  std::vector<pki::Certificate> trusted;  // --ca: anchors for the server's chain
+  bool insecure = false;                  // --insecure: skip the chain check (said loudly)
+  bool allow_weak_dh = false;             // --allow-weak-dh: accept p below 1024 bits
+  pki::UnixTime now = 0;                  // when the chain is checked
+  std::string server_name;                // checked against the leaf's names when not empty
+  // Client authentication, used when the server sent a CertificateRequest: the chain to send
+  // (leaf first) and its key. Absent: an empty Certificate is sent.
+  std::vector<pki::Certificate> client_chain;
+  std::optional<crypto::PrivateKey> client_key;
+};
+
+struct ClientKexResult {
+  Bytes records;        // the client flight as handshake records, ready for the wire
+  DerivedKeys keys;     // also stored in the state
+  std::string explain;  // phases 2 and 3 in words, for --explain (no secret values)
+  std::vector<std::string> warnings;  // e.g. "certificate chain NOT checked (--insecure)"
+};
+
+// client_key_exchange: `server_flight` are the handshake messages read from the server
+// (ServerHello first, ServerHelloDone last), `raw` their exact bytes as received are in each
+// message. Adds every received and sent message to the transcript, records the ServerHello
+// facts (negotiated version, suite, server random and session id), the secrets and derived
+// keys. Throws hsk::Error: check_failed with the alert a client would send (bad_certificate,
+// unknown_ca, decrypt_error, illegal_parameter, insufficient_security, handshake_failure) when
+// a check fails; malformed for messages that do not parse or are out of order
+// (unexpected_message); usage for a state that is not a client's fresh-from-client-hello one.
+ClientKexResult client_key_exchange(State& state,
+                                    const std::vector<wire::HandshakeMessage>& server_flight,
+                                    const ClientKexOptions& options, crypto::Rng& rng);
+
+// ---------------------------------------------------------------------------------------
+// Server role.
+
+struct ServerKexOptions {
+  // The server's private key for RSA decryption and fixed DH. Absent: read from the path the
+  // server state recorded (values["server_key_file"]) by the caller, who fills this in.
+  std::optional<crypto::PrivateKey> server_key;
+  std::vector<pki::Certificate> client_ca;  // anchors for a client certificate
+  bool insecure = false;                    // skip the client chain check (said loudly)
+  pki::UnixTime now = 0;
+};
+
+struct ServerKexResult {
+  DerivedKeys keys;
+  bool client_authenticated = false;  // a client certificate came and its proof verified
+  std::string explain;
+  std::vector<std::string> warnings;
+};
+
+// server_expects_certificate_verify: after the messages read so far from the client, whether
+// a CertificateVerify must still come (a non-empty client Certificate whose key signs, i.e.
+// not a fixed-DH certificate).
+bool server_expects_certificate_verify(const State& state,
+                                       const std::vector<wire::HandshakeMessage>& so_far);
+
+// server_key_exchange: `client_flight` is [Certificate] ClientKeyExchange [CertificateVerify]
+// as read. Adds them to the transcript, recovers the pre-master secret and derives the keys.
+// A bad RSA ciphertext is NOT an error (RFC 5246 §7.4.7.1): the keys come from a random
+// pre-master secret and the handshake fails at Finished. Throws as client_key_exchange.
+ServerKexResult server_key_exchange(State& state,
+                                    const std::vector<wire::HandshakeMessage>& client_flight,
+                                    const ServerKexOptions& options, crypto::Rng& rng);
+
+// server_state_from_flights builds the server state of a handshake someone else ran, from its
+// captured ClientHello and server flight (each the exact records), so that server_key_exchange
+// can replay the server's side given the server's key (e.g. an `openssl s_server` session).
+// The ephemeral private key of DHE/ECDHE is unknown there: only RSA and fixed DH replay.
+State server_state_from_flights(ByteView client_hello_records, ByteView server_flight_records);
+
+}  // namespace hsk::handshake
