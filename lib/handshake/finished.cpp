@@ -7,6 +7,7 @@
 #include "crypto/tls_crypto.hpp"
 #include "handshake/key_schedule.hpp"
 #include "hsk/error.hpp"
+#include "wire/record.hpp"
 
 namespace hsk::handshake {
 
@@ -25,10 +26,10 @@ Bytes expected_verify_data(const State& state, Role sender) {
 
 Bytes build_finished(const State& state, Role sender) {
   Bytes vd = expected_verify_data(state, sender);
-  Bytes out{static_cast<std::uint8_t>(wire::HandshakeType::finished), 0, 0,
-            static_cast<std::uint8_t>(vd.size())};
-  out.insert(out.end(), vd.begin(), vd.end());
-  return out;
+  wire::HandshakeMessage m;
+  m.msg_type = static_cast<std::uint8_t>(wire::HandshakeType::finished);
+  m.body = std::move(vd);
+  return wire::encode_handshake(m);
 }
 
 void check_finished(const State& state, Role sender, ByteView message) {
