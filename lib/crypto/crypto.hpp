@@ -243,6 +243,7 @@ void check_public_key(const PublicKey& key);
 enum class SignatureAlgorithm {
   rsa_pkcs1_md5_sha1,  // TLS 1.0/1.1: PKCS#1 v1.5 type 1 padding over MD5||SHA-1, no DigestInfo
   rsa_pkcs1_sha1,
+  rsa_pkcs1_sha224,  // TLS 1.2 code 0x0301 (OpenSSL still offers the SHA-224 pairs)
   rsa_pkcs1_sha256,
   rsa_pkcs1_sha384,
   rsa_pkcs1_sha512,
@@ -250,8 +251,10 @@ enum class SignatureAlgorithm {
   rsa_pss_sha384,
   rsa_pss_sha512,
   dsa_sha1,
+  dsa_sha224,
   dsa_sha256,
   ecdsa_sha1,
+  ecdsa_sha224,
   ecdsa_sha256,
   ecdsa_sha384,
   ecdsa_sha512,

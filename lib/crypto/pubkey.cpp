@@ -396,9 +396,11 @@ std::size_t key_bits(const PublicKey& key) {
 KeyType signature_key_type(SignatureAlgorithm alg) {
   switch (alg) {
     case SignatureAlgorithm::dsa_sha1:
+    case SignatureAlgorithm::dsa_sha224:
     case SignatureAlgorithm::dsa_sha256:
       return KeyType::dsa;
     case SignatureAlgorithm::ecdsa_sha1:
+    case SignatureAlgorithm::ecdsa_sha224:
     case SignatureAlgorithm::ecdsa_sha256:
     case SignatureAlgorithm::ecdsa_sha384:
     case SignatureAlgorithm::ecdsa_sha512:
@@ -416,6 +418,10 @@ HashAlg signature_hash(SignatureAlgorithm alg) {
     case SignatureAlgorithm::dsa_sha1:
     case SignatureAlgorithm::ecdsa_sha1:
       return HashAlg::sha1;
+    case SignatureAlgorithm::rsa_pkcs1_sha224:
+    case SignatureAlgorithm::dsa_sha224:
+    case SignatureAlgorithm::ecdsa_sha224:
+      return HashAlg::sha224;
     case SignatureAlgorithm::rsa_pkcs1_sha256:
     case SignatureAlgorithm::rsa_pss_sha256:
     case SignatureAlgorithm::dsa_sha256:
@@ -439,6 +445,8 @@ std::string_view signature_algorithm_name(SignatureAlgorithm alg) {
       return "rsa_pkcs1_md5_sha1";
     case SignatureAlgorithm::rsa_pkcs1_sha1:
       return "rsa_pkcs1_sha1";
+    case SignatureAlgorithm::rsa_pkcs1_sha224:
+      return "rsa_pkcs1_sha224";
     case SignatureAlgorithm::rsa_pkcs1_sha256:
       return "rsa_pkcs1_sha256";
     case SignatureAlgorithm::rsa_pkcs1_sha384:
@@ -453,10 +461,14 @@ std::string_view signature_algorithm_name(SignatureAlgorithm alg) {
       return "rsa_pss_sha512";
     case SignatureAlgorithm::dsa_sha1:
       return "dsa_sha1";
+    case SignatureAlgorithm::dsa_sha224:
+      return "dsa_sha224";
     case SignatureAlgorithm::dsa_sha256:
       return "dsa_sha256";
     case SignatureAlgorithm::ecdsa_sha1:
       return "ecdsa_sha1";
+    case SignatureAlgorithm::ecdsa_sha224:
+      return "ecdsa_sha224";
     case SignatureAlgorithm::ecdsa_sha256:
       return "ecdsa_sha256";
     case SignatureAlgorithm::ecdsa_sha384:
@@ -766,6 +778,7 @@ Bytes sign(const PrivateKey& key, SignatureAlgorithm alg, ByteView message, Rng&
     switch (alg) {
       case SignatureAlgorithm::rsa_pkcs1_md5_sha1:
       case SignatureAlgorithm::rsa_pkcs1_sha1:
+      case SignatureAlgorithm::rsa_pkcs1_sha224:
       case SignatureAlgorithm::rsa_pkcs1_sha256:
       case SignatureAlgorithm::rsa_pkcs1_sha384:
       case SignatureAlgorithm::rsa_pkcs1_sha512: {
@@ -783,10 +796,15 @@ Bytes sign(const PrivateKey& key, SignatureAlgorithm alg, ByteView message, Rng&
         return pss_sign<CryptoPP::SHA512>(rsa_private(key), message, a);
       case SignatureAlgorithm::dsa_sha1:
         return dl_sign<CryptoPP::DSA2<CryptoPP::SHA1>>(dsa_private(key), message, a);
+      case SignatureAlgorithm::dsa_sha224:
+        return dl_sign<CryptoPP::DSA2<CryptoPP::SHA224>>(dsa_private(key), message, a);
       case SignatureAlgorithm::dsa_sha256:
         return dl_sign<CryptoPP::DSA2<CryptoPP::SHA256>>(dsa_private(key), message, a);
       case SignatureAlgorithm::ecdsa_sha1:
         return dl_sign<CryptoPP::ECDSA<CryptoPP::ECP, CryptoPP::SHA1>>(ec_private(key), message, a);
+      case SignatureAlgorithm::ecdsa_sha224:
+        return dl_sign<CryptoPP::ECDSA<CryptoPP::ECP, CryptoPP::SHA224>>(ec_private(key), message,
+                                                                         a);
       case SignatureAlgorithm::ecdsa_sha256:
         return dl_sign<CryptoPP::ECDSA<CryptoPP::ECP, CryptoPP::SHA256>>(ec_private(key), message,
                                                                          a);
@@ -809,6 +827,7 @@ bool verify(const PublicKey& key, SignatureAlgorithm alg, ByteView message, Byte
     switch (alg) {
       case SignatureAlgorithm::rsa_pkcs1_md5_sha1:
       case SignatureAlgorithm::rsa_pkcs1_sha1:
+      case SignatureAlgorithm::rsa_pkcs1_sha224:
       case SignatureAlgorithm::rsa_pkcs1_sha256:
       case SignatureAlgorithm::rsa_pkcs1_sha384:
       case SignatureAlgorithm::rsa_pkcs1_sha512: {
@@ -838,15 +857,20 @@ bool verify(const PublicKey& key, SignatureAlgorithm alg, ByteView message, Byte
       case SignatureAlgorithm::rsa_pss_sha512:
         return pss_verify<CryptoPP::SHA512>(rsa_public(key), message, signature);
       case SignatureAlgorithm::dsa_sha1:
+      case SignatureAlgorithm::dsa_sha224:
       case SignatureAlgorithm::dsa_sha256: {
         DsaPublicKey k = dsa_public(key);
         const Integer& q = k.GetGroupParameters().GetSubgroupOrder();
         if (alg == SignatureAlgorithm::dsa_sha1) {
           return dl_verify<CryptoPP::DSA2<CryptoPP::SHA1>>(k, q, message, signature);
         }
+        if (alg == SignatureAlgorithm::dsa_sha224) {
+          return dl_verify<CryptoPP::DSA2<CryptoPP::SHA224>>(k, q, message, signature);
+        }
         return dl_verify<CryptoPP::DSA2<CryptoPP::SHA256>>(k, q, message, signature);
       }
       case SignatureAlgorithm::ecdsa_sha1:
+      case SignatureAlgorithm::ecdsa_sha224:
       case SignatureAlgorithm::ecdsa_sha256:
       case SignatureAlgorithm::ecdsa_sha384:
       case SignatureAlgorithm::ecdsa_sha512: {
@@ -856,6 +880,9 @@ bool verify(const PublicKey& key, SignatureAlgorithm alg, ByteView message, Byte
           case SignatureAlgorithm::ecdsa_sha1:
             return dl_verify<CryptoPP::ECDSA<CryptoPP::ECP, CryptoPP::SHA1>>(k, n, message,
                                                                              signature);
+          case SignatureAlgorithm::ecdsa_sha224:
+            return dl_verify<CryptoPP::ECDSA<CryptoPP::ECP, CryptoPP::SHA224>>(k, n, message,
+                                                                               signature);
           case SignatureAlgorithm::ecdsa_sha256:
             return dl_verify<CryptoPP::ECDSA<CryptoPP::ECP, CryptoPP::SHA256>>(k, n, message,
                                                                                signature);

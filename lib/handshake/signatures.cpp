@@ -21,8 +21,9 @@ struct SchemeRow {
 };
 
 // The TLS 1.2 codes hsk signs and verifies with, in the order scheme_of prefers them.
-constexpr std::array<SchemeRow, 16> kSchemes{{
+constexpr std::array<SchemeRow, 19> kSchemes{{
     {0x0201, SignatureAlgorithm::rsa_pkcs1_sha1},
+    {0x0301, SignatureAlgorithm::rsa_pkcs1_sha224},
     {0x0401, SignatureAlgorithm::rsa_pkcs1_sha256},
     {0x0501, SignatureAlgorithm::rsa_pkcs1_sha384},
     {0x0601, SignatureAlgorithm::rsa_pkcs1_sha512},
@@ -34,8 +35,10 @@ constexpr std::array<SchemeRow, 16> kSchemes{{
     {0x080a, SignatureAlgorithm::rsa_pss_sha384},
     {0x080b, SignatureAlgorithm::rsa_pss_sha512},
     {0x0202, SignatureAlgorithm::dsa_sha1},
+    {0x0302, SignatureAlgorithm::dsa_sha224},
     {0x0402, SignatureAlgorithm::dsa_sha256},
     {0x0203, SignatureAlgorithm::ecdsa_sha1},
+    {0x0303, SignatureAlgorithm::ecdsa_sha224},
     {0x0403, SignatureAlgorithm::ecdsa_sha256},
     {0x0503, SignatureAlgorithm::ecdsa_sha384},
     {0x0603, SignatureAlgorithm::ecdsa_sha512},

@@ -21,7 +21,9 @@
 namespace hsk::handshake {
 
 // signature_algorithm_of maps a TLS 1.2 SignatureAndHashAlgorithm / SignatureScheme code to
-// the crypto algorithm: 0x0201 rsa_pkcs1_sha1, 0x0401/0x0501/0x0601 rsa_pkcs1_sha256/384/512,
+// the crypto algorithm: 0x0201 rsa_pkcs1_sha1, 0x0301 rsa_pkcs1_sha224 (and 0x0302 dsa_sha224,
+// 0x0303 ecdsa_sha224: the SHA-224 pairs of RFC 5246 that OpenSSL still offers and may sign
+// with), 0x0401/0x0501/0x0601 rsa_pkcs1_sha256/384/512,
 // 0x0804/0x0805/0x0806 rsa_pss_rsae_sha256/384/512 (and 0x0809-0x080b rsa_pss_pss_*, which
 // verify the same way), 0x0202 dsa_sha1, 0x0402 dsa_sha256, 0x0203 ecdsa_sha1,
 // 0x0403/0x0503/0x0603 ecdsa_secp256r1_sha256 / secp384r1_sha384 / secp521r1_sha512 (in

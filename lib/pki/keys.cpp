@@ -959,6 +959,8 @@ std::string signature_algorithm_oid(SignatureAlgorithm alg) {
       break;
     case SignatureAlgorithm::rsa_pkcs1_sha1:
       return std::string(oid::kSha1WithRsaEncryption);
+    case SignatureAlgorithm::rsa_pkcs1_sha224:
+      return std::string(oid::kSha224WithRsaEncryption);
     case SignatureAlgorithm::rsa_pkcs1_sha256:
       return std::string(oid::kSha256WithRsaEncryption);
     case SignatureAlgorithm::rsa_pkcs1_sha384:
@@ -971,10 +973,14 @@ std::string signature_algorithm_oid(SignatureAlgorithm alg) {
       return std::string(oid::kRsassaPss);
     case SignatureAlgorithm::dsa_sha1:
       return std::string(oid::kDsaWithSha1);
+    case SignatureAlgorithm::dsa_sha224:
+      return std::string(oid::kDsaWithSha224);
     case SignatureAlgorithm::dsa_sha256:
       return std::string(oid::kDsaWithSha256);
     case SignatureAlgorithm::ecdsa_sha1:
       return std::string(oid::kEcdsaWithSha1);
+    case SignatureAlgorithm::ecdsa_sha224:
+      return std::string(oid::kEcdsaWithSha224);
     case SignatureAlgorithm::ecdsa_sha256:
       return std::string(oid::kEcdsaWithSha256);
     case SignatureAlgorithm::ecdsa_sha384:
@@ -1036,12 +1042,15 @@ SignatureAlgorithm decode_signature_algorithm(ByteView algorithm_identifier) {
   };
   static constexpr Row kRows[] = {
       {oid::kSha1WithRsaEncryption, SignatureAlgorithm::rsa_pkcs1_sha1},
+      {oid::kSha224WithRsaEncryption, SignatureAlgorithm::rsa_pkcs1_sha224},
       {oid::kSha256WithRsaEncryption, SignatureAlgorithm::rsa_pkcs1_sha256},
       {oid::kSha384WithRsaEncryption, SignatureAlgorithm::rsa_pkcs1_sha384},
       {oid::kSha512WithRsaEncryption, SignatureAlgorithm::rsa_pkcs1_sha512},
       {oid::kDsaWithSha1, SignatureAlgorithm::dsa_sha1},
+      {oid::kDsaWithSha224, SignatureAlgorithm::dsa_sha224},
       {oid::kDsaWithSha256, SignatureAlgorithm::dsa_sha256},
       {oid::kEcdsaWithSha1, SignatureAlgorithm::ecdsa_sha1},
+      {oid::kEcdsaWithSha224, SignatureAlgorithm::ecdsa_sha224},
       {oid::kEcdsaWithSha256, SignatureAlgorithm::ecdsa_sha256},
       {oid::kEcdsaWithSha384, SignatureAlgorithm::ecdsa_sha384},
       {oid::kEcdsaWithSha512, SignatureAlgorithm::ecdsa_sha512},

@@ -597,6 +597,8 @@ std::string_view signature_algorithm_openssl_name(crypto::SignatureAlgorithm alg
       return "md5-sha1";
     case SignatureAlgorithm::rsa_pkcs1_sha1:
       return "sha1WithRSAEncryption";
+    case SignatureAlgorithm::rsa_pkcs1_sha224:
+      return "sha224WithRSAEncryption";
     case SignatureAlgorithm::rsa_pkcs1_sha256:
       return "sha256WithRSAEncryption";
     case SignatureAlgorithm::rsa_pkcs1_sha384:
@@ -611,10 +613,14 @@ std::string_view signature_algorithm_openssl_name(crypto::SignatureAlgorithm alg
       return "rsassaPss (SHA-512)";
     case SignatureAlgorithm::dsa_sha1:
       return "dsaWithSHA1";
+    case SignatureAlgorithm::dsa_sha224:
+      return "dsa_with_SHA224";
     case SignatureAlgorithm::dsa_sha256:
       return "dsa_with_SHA256";
     case SignatureAlgorithm::ecdsa_sha1:
       return "ecdsa-with-SHA1";
+    case SignatureAlgorithm::ecdsa_sha224:
+      return "ecdsa-with-SHA224";
     case SignatureAlgorithm::ecdsa_sha256:
       return "ecdsa-with-SHA256";
     case SignatureAlgorithm::ecdsa_sha384:
