@@ -1,14 +1,390 @@
-// hsk derive-pms — see man/hsk-derive-pms.1. (Placeholder: the owner replaces this file.)
+// hsk derive-pms — see man/hsk-derive-pms.1.
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fmt/core.h>
 #include <CLI/CLI.hpp>
 
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
 #include "commands.hpp"
+#include "crypto/crypto.hpp"
+#include "handshake/derive_pms.hpp"
+#include "handshake/key_schedule.hpp"
+#include "handshake/state.hpp"
 #include "hsk/error.hpp"
+#include "io/file.hpp"
+#include "io/stream.hpp"
+#include "pki/keys.hpp"
+#include "pki/x509.hpp"
+#include "wire/messages.hpp"
+#include "wire/record.hpp"
+#include "wire/registry.hpp"
 
 namespace hsk::cmd {
 
+namespace {
+
+struct Options {
+  std::string state;
+  std::string role;
+  std::string in = "-";
+  std::string out = "-";
+  bool hex = false;
+  // client role
+  std::vector<std::string> ca;
+  bool insecure = false;
+  bool allow_weak_dh = false;
+  std::string server_name;
+  std::string cert;
+  std::string key;
+  // server role
+  std::vector<std::string> client_ca;
+  bool require_client_cert = false;
+  std::string hello;
+  std::string server_flight;
+  // both
+  std::string keylog;
+  bool show_secrets = false;
+  bool explain = false;
+  std::string seed;
+  bool seeded = false;
+};
+
+// Keylog is the --keylog file, opened (created 0600 when missing) before anything else is
+// written, so that a path that cannot be opened changes nothing.
+class Keylog {
+ public:
+  explicit Keylog(const std::string& path) : path_(path) {
+    if (path.empty()) {
+      return;
+    }
+    fd_ = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+    if (fd_ < 0) {
+      throw Error(ErrorKind::io, path + ": cannot open the key log: " + std::strerror(errno));
+    }
+  }
+  Keylog(const Keylog&) = delete;
+  Keylog& operator=(const Keylog&) = delete;
+  ~Keylog() {
+    if (fd_ >= 0) {
+      ::close(fd_);
+    }
+  }
+  void append(const std::string& line) {
+    if (fd_ >= 0) {
+      io::write_all_fd(fd_, as_bytes(line), path_);
+    }
+  }
+
+ private:
+  std::string path_;
+  int fd_ = -1;
+};
+
+// read_server_flight reads exactly the records up to ServerHelloDone (stream discipline).
+std::vector<wire::HandshakeMessage> read_peer_flight(io::Stream& in, wire::HandshakeType last,
+                                                     const char* peer, const char* what) {
+  io::Flight f = io::read_flight(in, last);
+  if (!f.complete) {
+    if (!f.alerts.empty()) {
+      const wire::Alert& a = f.alerts.back();
+      std::string_view name = wire::name_of(wire::Registry::alert_description, a.description);
+      throw Error(
+          ErrorKind::check_failed, f.records.back().offset, "Alert",
+          fmt::format("the {} sent a {} alert {} instead of {}", peer,
+                      a.level == 1 ? "warning" : "fatal",
+                      name.empty() ? std::to_string(a.description) : std::string(name), what),
+          a.description);
+    }
+    std::string_view ct = f.stopped_by ? wire::name_of(wire::Registry::content_type, *f.stopped_by)
+                                       : std::string_view();
+    throw Error(ErrorKind::malformed, f.records.empty() ? 0 : f.records.back().offset, "record",
+                fmt::format("the {} sent a {} record before the end of {}", peer,
+                            ct.empty() ? "non-handshake" : std::string(ct), what),
+                Error::kAlertUnexpectedMessage);
+  }
+  return std::move(f.messages);
+}
+
+// wait_readable blocks until `in` has data or its end (a regular file is always ready).
+void wait_readable(const io::Stream& in) {
+  pollfd p{};
+  p.fd = in.fd();
+  p.events = POLLIN;
+  while (::poll(&p, 1, -1) < 0) {
+    if (errno != EINTR) {
+      throw Error(ErrorKind::io, in.name() + ": poll: " + std::strerror(errno));
+    }
+  }
+}
+
+void write_out(const Options& o, ByteView records) {
+  if (o.hex) {
+    std::string text = to_hex(records) + "\n";
+    io::write_flight(o.out, as_bytes(text));
+  } else {
+    io::write_flight(o.out, records);
+  }
+}
+
+void print_warnings(const std::vector<std::string>& warnings) {
+  for (const auto& w : warnings) {
+    fmt::print(stderr, "hsk: warning: {}\n", w);
+  }
+  std::fflush(stderr);
+}
+
+// finish prints what the user asked for after the state (and flight) are written.
+void finish(const Options& o, Keylog& keylog, const handshake::State& state,
+            const handshake::DerivedKeys& keys, const std::string& explain) {
+  keylog.append(handshake::keylog_line(state));
+  if (o.explain) {
+    fmt::print(stderr, "{}", explain);
+    std::fflush(stderr);
+  }
+  if (o.show_secrets) {
+    std::string text = handshake::secrets_text(keys);
+    io::write_stdout(as_bytes(text));
+  }
+}
+
+int run_client(const Options& o, handshake::State state, io::Stream& in) {
+  for (auto [given, name] : {std::pair{!o.client_ca.empty(), "--client-ca"},
+                             std::pair{o.require_client_cert, "--require-client-cert"}}) {
+    if (given) {
+      throw_usage(std::string(name) + " is for the server role; " + o.state +
+                  " is a client state file");
+    }
+  }
+  if (o.show_secrets && o.out == "-") {
+    throw_usage(
+        "--show-secrets prints to standard output, which carries the client flight: write the "
+        "flight with -o FILE");
+  }
+  handshake::ClientKexOptions c;
+  for (const auto& f : o.ca) {
+    auto certs = pki::load_certificates(f);
+    c.trusted.insert(c.trusted.end(), certs.begin(), certs.end());
+  }
+  c.insecure = o.insecure;
+  c.allow_weak_dh = o.allow_weak_dh;
+  c.now = pki::now_utc();
+  c.server_name = o.server_name;
+  if (!o.cert.empty() || !o.key.empty()) {
+    if (o.cert.empty() || o.key.empty()) {
+      throw_usage("--cert and --key come together");
+    }
+    c.client_chain = pki::load_certificates(o.cert);
+    c.client_key = pki::read_private_key(o.key);
+    if (!c.client_chain[0].key || !(*c.client_chain[0].key == c.client_key->pub)) {
+      throw_usage(o.key + " is not the private key of " + o.cert + "'s certificate");
+    }
+  }
+
+  std::unique_ptr<crypto::Rng> rng = o.seeded ? crypto::seeded_rng(o.seed) : crypto::system_rng();
+  handshake::ClientKexResult r;
+  try {
+    std::vector<wire::HandshakeMessage> flight = read_peer_flight(
+        in, wire::HandshakeType::server_hello_done, "server", "its flight (up to ServerHelloDone)");
+    r = handshake::client_key_exchange(state, flight, c, *rng);
+  } catch (Error& e) {
+    if (e.kind() != ErrorKind::usage) {
+      e.with_input(in.name());
+    }
+    throw;
+  }
+  Keylog keylog(o.keylog);  // opened (created 0600) before anything is written
+  print_warnings(r.warnings);
+  // The state first: if it cannot be written, nothing goes on the wire.
+  handshake::save_state(o.state, state);
+  write_out(o, r.records);
+  finish(o, keylog, state, r.keys, r.explain);
+  return 0;
+}
+
+// run_server reads the client flight: [Certificate] ClientKeyExchange [CertificateVerify].
+int run_server(const Options& o, handshake::State state, const std::string& state_out,
+               io::Stream& in) {
+  for (auto [given, name] :
+       {std::pair{!o.ca.empty(),
+                  "--ca (the client's trust anchors; the "
+                  "server's are --client-ca)"},
+        std::pair{o.allow_weak_dh, "--allow-weak-dh"},
+        std::pair{!o.server_name.empty(), "--server-name"}, std::pair{!o.cert.empty(), "--cert"}}) {
+    if (given) {
+      throw_usage(std::string(name) + " is for the client role; this is the server's step");
+    }
+  }
+  handshake::ServerKexOptions s;
+  std::string key_file = o.key;
+  if (key_file.empty()) {
+    auto it = state.values.find("server_key_file");
+    if (it != state.values.end()) {
+      key_file = it->second;
+    }
+  }
+  if (!key_file.empty()) {
+    s.server_key = pki::read_private_key(key_file);
+  }
+  for (const auto& f : o.client_ca) {
+    auto certs = pki::load_certificates(f);
+    s.client_ca.insert(s.client_ca.end(), certs.begin(), certs.end());
+  }
+  s.insecure = o.insecure;
+  s.now = pki::now_utc();
+  s.require_client_certificate = o.require_client_cert;
+
+  std::unique_ptr<crypto::Rng> rng = o.seeded ? crypto::seeded_rng(o.seed) : crypto::system_rng();
+  handshake::ServerKexResult r;
+  try {
+    const char* what = "its flight (up to ClientKeyExchange)";
+    std::vector<wire::HandshakeMessage> flight =
+        read_peer_flight(in, wire::HandshakeType::client_key_exchange, "client", what);
+    if (handshake::server_expects_certificate_verify(state, flight)) {
+      std::vector<wire::HandshakeMessage> more = read_peer_flight(
+          in, wire::HandshakeType::certificate_verify, "client", "its CertificateVerify");
+      flight.insert(flight.end(), more.begin(), more.end());
+    }
+    r = handshake::server_key_exchange(state, flight, s, *rng);
+  } catch (Error& e) {
+    if (e.kind() != ErrorKind::usage) {
+      e.with_input(in.name());
+    }
+    throw;
+  }
+  Keylog keylog(o.keylog);
+  print_warnings(r.warnings);
+  if (!state_out.empty()) {
+    handshake::save_state(state_out, state);
+  }
+  // Nothing goes to -o yet: ChangeCipherSpec and Finished come with the next step (issue 5).
+  finish(o, keylog, state, r.keys, r.explain);
+  return 0;
+}
+
+int run(const Options& o) {
+  if (!o.role.empty() && o.role != "client" && o.role != "server") {
+    throw_usage("--role wants client or server, not '" + o.role + "'");
+  }
+  if (!o.state.empty() && o.state == o.out && o.out != "-") {
+    throw_usage("--state and -o name the same file");
+  }
+  if (o.state == "-") {
+    throw_usage("--state wants a file");
+  }
+
+  // Replay mode: the server's side of a handshake someone else ran.
+  if (!o.hello.empty() || !o.server_flight.empty()) {
+    if (o.hello.empty() || o.server_flight.empty()) {
+      throw_usage("replay mode needs both --hello FILE and --server-flight FILE");
+    }
+    if (o.role != "server") {
+      throw_usage("--hello and --server-flight replay the server's side: add --role server");
+    }
+    if (o.key.empty()) {
+      throw_usage("replay mode needs the server's private key: --key FILE");
+    }
+    if (o.hello == "-" || o.server_flight == "-") {
+      throw_usage(
+          "--hello and --server-flight want files: standard input carries the client "
+          "flight");
+    }
+    handshake::State state;
+    try {
+      state = handshake::server_state_from_flights(io::read_all(o.hello),
+                                                   io::read_all(o.server_flight));
+    } catch (Error& e) {
+      e.with_input(o.hello + ", " + o.server_flight);
+      throw;
+    }
+    io::Stream in = io::Stream::open_input(o.in);
+    return run_server(o, std::move(state), o.state, in);
+  }
+
+  if (o.state.empty()) {
+    throw_usage(
+        "--state FILE is required (or --role server --hello FILE --server-flight FILE "
+        "to replay a server)");
+  }
+  // In a pipeline (client-hello | server-respond | derive-pms ...) every step starts at once;
+  // the state this step reads is written by an earlier step of the same side before the
+  // flight that leads here. So wait until the peer's flight begins, then read the state.
+  io::Stream in = io::Stream::open_input(o.in);
+  wait_readable(in);
+  handshake::State state = handshake::load_state(o.state);
+  if (!o.role.empty()) {
+    handshake::expect_role(
+        state, o.role == "client" ? handshake::Role::client : handshake::Role::server, o.state);
+  }
+  if (state.role == handshake::Role::client) {
+    return run_client(o, std::move(state), in);
+  }
+  return run_server(o, std::move(state), o.state, in);
+}
+
+}  // namespace
+
 Run setup_derive_pms(CLI::App& sub) {
-  (void)sub;
-  return []() -> int { throw_usage("derive-pms is not implemented yet"); };
+  auto o = std::make_shared<Options>();
+  sub.footer(
+      "Client state: reads the server flight (--in, default standard input; exactly up to "
+      "ServerHelloDone), checks it, writes the client flight to standard output (or -o) and "
+      "updates the state.\n"
+      "Server state: reads the client flight (up to ClientKeyExchange, and CertificateVerify when "
+      "one must come), derives the keys and updates the state; writes nothing yet.\n"
+      "Exit status: 0 ok, 1 a check failed, 2 usage, 3 malformed input, 4 I/O. See "
+      "hsk-derive-pms(1).");
+  sub.add_option("--state", o->state,
+                 "State file of this side (client: from client-hello; server: from "
+                 "server-respond); updated in place (mode 0600). Replay mode: where to write the "
+                 "server state (optional)");
+  sub.add_option("--role", o->role,
+                 "client or server: check the state's role; --role server with --hello and "
+                 "--server-flight replays a server");
+  sub.add_option("--in", o->in,
+                 "Where the peer's flight comes from: a file, /dev/fd/N or - (default)");
+  sub.add_option("-o,--out", o->out,
+                 "Where the client flight goes: a file, a FIFO, /dev/fd/N, or - (default)");
+  sub.add_flag("--hex", o->hex, "Write the records as hex text instead of binary");
+  sub.add_option("--ca", o->ca, "Client: trust anchors for the server's chain (repeatable)");
+  sub.add_flag("--insecure", o->insecure,
+               "Do not verify the peer's certificate chain (a warning says so)");
+  sub.add_flag("--allow-weak-dh", o->allow_weak_dh,
+               "Client: accept a DH group below 1024 bits (a warning says so)");
+  sub.add_option("--server-name", o->server_name,
+                 "Client: the host name (or IPv4 address) the server certificate must be for");
+  sub.add_option("--cert", o->cert,
+                 "Client: certificate (chain, leaf first) to send when the server asks for one");
+  sub.add_option("--key", o->key,
+                 "Client: the --cert's private key. Server: the server's key (default: the "
+                 "state's server_key_file)");
+  sub.add_option("--client-ca", o->client_ca,
+                 "Server: trust anchors for a client certificate (repeatable)");
+  sub.add_flag("--require-client-cert", o->require_client_cert,
+               "Server: refuse an empty client Certificate");
+  sub.add_option("--hello", o->hello, "Replay: the captured ClientHello records (file)");
+  sub.add_option("--server-flight", o->server_flight,
+                 "Replay: the captured server flight records (file)");
+  sub.add_option("--keylog", o->keylog,
+                 "Append the NSS key-log line (CLIENT_RANDOM ...) to this file (created 0600)");
+  sub.add_flag("--show-secrets", o->show_secrets,
+               "Print the pre-master secret, master secret and key block on standard output");
+  sub.add_flag("--explain", o->explain,
+               "Describe on stderr what the peer chose and sent, what we send and where each "
+               "secret comes from");
+  sub.add_option("--seed", o->seed,
+                 "Make every random byte reproducible from this seed (UNSAFE outside tests)")
+      ->each([o](const std::string&) { o->seeded = true; });
+  return [o]() { return run(*o); };
 }
 
 }  // namespace hsk::cmd

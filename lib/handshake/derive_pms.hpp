@@ -31,7 +31,7 @@ struct ClientKexOptions {
   std::vector<pki::Certificate> trusted;  // --ca: anchors for the server's chain
   bool insecure = false;                  // --insecure: skip the chain check (said loudly)
   bool allow_weak_dh = false;             // --allow-weak-dh: accept p below 1024 bits
-  pki::UnixTime now = 0;                  // when the chain is checked
+  pki::UnixTime now = 0;                  // when the chain is checked; 0: now
   std::string server_name;                // checked against the leaf's names when not empty
   // Client authentication, used when the server sent a CertificateRequest: the chain to send
   // (leaf first) and its key. Absent: an empty Certificate is sent.
@@ -54,6 +54,7 @@ struct ClientKexResult {
 // unknown_ca, decrypt_error, illegal_parameter, insufficient_security, handshake_failure) when
 // a check fails; malformed for messages that do not parse or are out of order
 // (unexpected_message); usage for a state that is not a client's fresh-from-client-hello one.
+// On any error `state` is left as it was.
 ClientKexResult client_key_exchange(State& state,
                                     const std::vector<wire::HandshakeMessage>& server_flight,
                                     const ClientKexOptions& options, crypto::Rng& rng);
@@ -67,7 +68,10 @@ struct ServerKexOptions {
   std::optional<crypto::PrivateKey> server_key;
   std::vector<pki::Certificate> client_ca;  // anchors for a client certificate
   bool insecure = false;                    // skip the client chain check (said loudly)
-  pki::UnixTime now = 0;
+  pki::UnixTime now = 0;                    // when the client chain is checked; 0: now
+  // require_client_certificate: an empty client Certificate after a CertificateRequest is
+  // refused (check_failed, handshake_failure) instead of recorded as "not authenticated".
+  bool require_client_certificate = false;
 };
 
 struct ServerKexResult {
@@ -87,6 +91,19 @@ bool server_expects_certificate_verify(const State& state,
 // as read. Adds them to the transcript, recovers the pre-master secret and derives the keys.
 // A bad RSA ciphertext is NOT an error (RFC 5246 §7.4.7.1): the keys come from a random
 // pre-master secret and the handshake fails at Finished. Throws as client_key_exchange.
+// Details: the flight must be [Certificate] ClientKeyExchange [CertificateVerify] in that
+// order, the Certificate present exactly when a CertificateRequest went out (else malformed,
+// unexpected_message); a client certificate must be of a type the request listed
+// (unsupported_certificate; fixed-DH ones only with DH_RSA/DH_DSS suites) and chain to
+// options.client_ca with purpose client (unknown_ca, certificate_expired, bad_certificate,
+// ...); Yc or the client point out of range is check_failed illegal_parameter; a
+// CertificateVerify that does not verify over the transcript before it is check_failed
+// decrypt_error. An implicit Yc (empty ClientKeyExchange, fixed DH) takes the DH key of the
+// client certificate, which must be on the server key's p and g (illegal_parameter).
+// On any error `state` is left as it was. Besides derive_keys' entries it records
+// values["client_certificate"] ("empty" or the leaf's subject; absent when none was asked
+// for), values["client_authenticated"] ("true" | "false") and values["pms_source"] (the key
+// exchange, e.g. "RSA", "DH_RSA implicit").
 ServerKexResult server_key_exchange(State& state,
                                     const std::vector<wire::HandshakeMessage>& client_flight,
                                     const ServerKexOptions& options, crypto::Rng& rng);
@@ -95,6 +112,13 @@ ServerKexResult server_key_exchange(State& state,
 // captured ClientHello and server flight (each the exact records), so that server_key_exchange
 // can replay the server's side given the server's key (e.g. an `openssl s_server` session).
 // The ephemeral private key of DHE/ECDHE is unknown there: only RSA and fixed DH replay.
+// The ClientHello is the first handshake message of `client_hello_records`; the server flight
+// runs from ServerHello to ServerHelloDone, and records after it are ignored (a whole captured
+// direction may be given). The state gets values["client_auth_requested"] and
+// values["replayed"] = "true". Throws hsk::Error(malformed) for records that do not parse, a
+// non-handshake record before the end, a flight without ServerHelloDone, messages out of order
+// (unexpected_message), or a ServerHello whose suite the ClientHello did not offer or whose
+// version is above the client's ("the flights are from different handshakes").
 State server_state_from_flights(ByteView client_hello_records, ByteView server_flight_records);
 
 }  // namespace hsk::handshake

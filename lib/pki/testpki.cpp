@@ -156,6 +156,12 @@ std::vector<TestPkiFile> make_test_pki(const std::string& dir, crypto::Rng& rng,
       "server-dh-dss.key",
       "client.pem",
       "client.key",
+      "client-ecdsa.pem",
+      "client-ecdsa.key",
+      "client-dsa.pem",
+      "client-dsa.key",
+      "client-dh.pem",
+      "client-dh.key",
   };
   std::string base = dir;
   while (base.size() > 1 && base.back() == '/') {
@@ -269,6 +275,33 @@ std::vector<TestPkiFile> make_test_pki(const std::string& dir, crypto::Rng& rng,
                         client_key.pub, &ca, ca_key, rng);
   write_key("client.key", client_key, "RSA 2048 key of client.pem");
   write_cert("client.pem", client, "RSA 2048 client certificate, issued by ca.pem");
+
+  // More client certificates, for client authentication with every kind of key (drawn after
+  // the files above, so that a seed gives those the same bytes as before they existed).
+  crypto::PrivateKey client_ec_key = crypto::generate_ec(rng, crypto::Curve::p256);
+  Certificate client_ec = build_certificate(
+      spec("CN=hsk test client,OU=ECDSA,O=hsk,C=XX", false, Purpose::client, false),
+      client_ec_key.pub, &ca, ca_key, rng);
+  write_key("client-ecdsa.key", client_ec_key, "EC P-256 key of client-ecdsa.pem");
+  write_cert("client-ecdsa.pem", client_ec, "EC P-256 client certificate, issued by ca.pem");
+
+  crypto::PrivateKey client_dsa_key = dsa_key_on(dsa_ca_key.pub, rng);
+  Certificate client_dsa =
+      build_certificate(spec("CN=hsk test client,OU=DSA,O=hsk,C=XX", false, Purpose::client, false),
+                        client_dsa_key.pub, &ca, ca_key, rng);
+  write_key("client-dsa.key", client_dsa_key, "DSA 2048/256 key of client-dsa.pem");
+  write_cert("client-dsa.pem", client_dsa, "DSA 2048/256 client certificate, issued by ca.pem");
+
+  // Fixed-DH client authentication (rsa_fixed_dh, RFC 5246 §7.4.6): a DH key on the group of
+  // the fixed-DH server certificates (dh.pem; dhx.pem is the same p and g).
+  crypto::PrivateKey client_dh_key =
+      crypto::generate_dh(rng, pkcs3.numbers, crypto::DhOid::dh_key_agreement);
+  Certificate client_dh = build_certificate(
+      spec("CN=hsk test client,OU=fixed DH,O=hsk,C=XX", false, Purpose::client, false),
+      client_dh_key.pub, &ca, ca_key, rng);
+  write_key("client-dh.key", client_dh_key, "DH key on dh.pem of client-dh.pem");
+  write_cert("client-dh.pem", client_dh,
+             "fixed-DH client certificate (dhKeyAgreement, rsa_fixed_dh), issued by ca.pem");
   return written;
 }
 

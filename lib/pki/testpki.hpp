@@ -60,9 +60,18 @@ struct TestPkiOptions {
 //   server-dh-rsa.pem/.key        DH on dh.pem (dhKeyAgreement OID), issued by ca.pem (RSA)
 //   server-dh-dss.pem/.key        DH on dhx.pem (dhpublicnumber OID), issued by dsa-ca.pem
 //   client.pem/.key               RSA 2048 client certificate (purpose client), issued by ca.pem
+//   client-ecdsa.pem/.key         EC P-256 client certificate (purpose client), issued by ca.pem
+//   client-dsa.pem/.key           DSA 2048/256 (dsa-ca's domain) client certificate, issued by
+//                                 ca.pem
+//   client-dh.pem/.key            DH on dh.pem (dhKeyAgreement OID; the p and g of both
+//                                 fixed-DH servers) client certificate for rsa_fixed_dh client
+//                                 authentication, issued by ca.pem
 // Servers carry SAN DNS:localhost,IP:127.0.0.1 and extendedKeyUsage serverAuth. Keys are
-// PKCS#8 PEM, mode 0600; certificates and parameters 0644. Without `force`, an existing file
-// is an hsk::Error(usage) and nothing is written. Returns the files in the order written.
+// PKCS#8 PEM, mode 0600; certificates and parameters 0644. Client certificates carry
+// extendedKeyUsage clientAuth and no subjectAltName. The files are drawn from `rng` in the
+// order listed, so a seed gives the earlier files the same bytes whatever comes after them. Without
+// `force`, an existing file is an hsk::Error(usage) and nothing is written. Returns the files in
+// the order written.
 std::vector<TestPkiFile> make_test_pki(const std::string& dir, crypto::Rng& rng,
                                        const TestPkiOptions& options);
 

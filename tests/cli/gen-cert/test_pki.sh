@@ -11,7 +11,8 @@ elapsed_ms=$(( ($(date +%s%N) - start) / 1000000 ))
 echo "gen-cert --test-pki took ${elapsed_ms} ms"
 files="ca.pem ca.key dsa-ca.pem dsa-ca.key server-rsa.pem server-rsa.key server-dsa.pem server-dsa.key
   server-ecdsa.pem server-ecdsa.key dh.pem dhx.pem server-dh-rsa.pem server-dh-rsa.key server-dh-dss.pem
-  server-dh-dss.key client.pem client.key"
+  server-dh-dss.key client.pem client.key client-ecdsa.pem client-ecdsa.key client-dsa.pem client-dsa.key
+  client-dh.pem client-dh.key"
 for f in $files; do
   [ -s "pki/$f" ] || fail "pki/$f missing"
   case $f in
@@ -19,7 +20,7 @@ for f in $files; do
            openssl pkey -in "pki/$f" -noout || fail "openssl cannot read pki/$f" ;;
   esac
 done
-[ "$(ls pki | wc -l)" = 18 ] || fail "unexpected files: $(ls pki)"
+[ "$(ls pki | wc -l)" = 24 ] || fail "unexpected files: $(ls pki)"
 for s in server-rsa server-dsa server-ecdsa server-dh-rsa; do
   openssl verify -CAfile pki/ca.pem -purpose sslserver "pki/$s.pem" >/dev/null || fail "openssl verify rejects $s"
   openssl x509 -in "pki/$s.pem" -noout -ext subjectAltName | grep -q 'DNS:localhost, IP Address:127.0.0.1' \
@@ -29,6 +30,14 @@ done
 openssl verify -CAfile pki/dsa-ca.pem -purpose sslserver pki/server-dh-dss.pem >/dev/null || fail "openssl rejects server-dh-dss"
 openssl verify -CAfile pki/ca.pem -purpose sslclient pki/client.pem >/dev/null || fail "openssl rejects client"
 openssl verify -CAfile pki/ca.pem -purpose sslserver pki/client.pem >/dev/null 2>&1 && fail "client.pem passes as a server"
+for c in client-ecdsa client-dsa client-dh; do
+  openssl verify -CAfile pki/ca.pem -purpose sslclient "pki/$c.pem" >/dev/null || fail "openssl rejects $c"
+  [ "$(openssl x509 -in "pki/$c.pem" -noout -pubkey)" = "$(openssl pkey -in "pki/$c.key" -pubout)" ] || fail "$c key mismatch"
+done
+openssl x509 -in pki/client-dh.pem -noout -text | grep -q 'Public Key Algorithm: dhKeyAgreement' || fail "client-dh OID"
+# client-dh's group is the fixed-DH servers' (same p and g as dh.pem).
+[ "$(openssl pkey -in pki/client-dh.key -noout -text_pub | sed -n '/prime:/,/generator:/p')" = \
+  "$(openssl pkey -in pki/server-dh-rsa.key -noout -text_pub | sed -n '/prime:/,/generator:/p')" ] || fail "client-dh group"
 openssl x509 -in pki/server-dh-rsa.pem -noout -text | grep -q 'Public Key Algorithm: dhKeyAgreement' || fail "server-dh-rsa OID"
 openssl x509 -in pki/server-dh-dss.pem -noout -text | grep -q 'Public Key Algorithm: X9.42 DH' || fail "server-dh-dss OID"
 openssl x509 -in pki/server-dh-dss.pem -noout -text | grep -q 'Signature Algorithm: dsa_with_SHA256' || fail "server-dh-dss signer"
