@@ -109,11 +109,19 @@ std::uint16_t choose_signature_scheme(KeyType type,
       offered ? *offered
               : std::vector<std::uint16_t>{static_cast<std::uint16_t>(
                     type == KeyType::rsa ? 0x0201 : type == KeyType::dsa ? 0x0202 : 0x0203)};
-  for (std::uint16_t code : list) {
-    std::optional<SignatureAlgorithm> alg = signature_algorithm_of(code);
-    // rsa_pss_pss_* need an RSA-PSS key (id-RSASSA-PSS), which hsk does not make.
-    if (alg && crypto::signature_key_type(*alg) == type && !(code >= 0x0809 && code <= 0x080b)) {
-      return code;
+  // Two passes: the peer's order among schemes with SHA-256 or stronger first; SHA-1 and
+  // SHA-224 (which OpenSSL lists before dsa_sha256) only when nothing stronger fits.
+  for (bool weak_ok : {false, true}) {
+    for (std::uint16_t code : list) {
+      std::optional<SignatureAlgorithm> alg = signature_algorithm_of(code);
+      // rsa_pss_pss_* need an RSA-PSS key (id-RSASSA-PSS), which hsk does not make.
+      if (!alg || crypto::signature_key_type(*alg) != type || (code >= 0x0809 && code <= 0x080b)) {
+        continue;
+      }
+      crypto::HashAlg h = crypto::signature_hash(*alg);
+      if (weak_ok || (h != crypto::HashAlg::sha1 && h != crypto::HashAlg::sha224)) {
+        return code;
+      }
     }
   }
   std::string names;

@@ -42,7 +42,9 @@ crypto::SignatureAlgorithm legacy_signature_algorithm(crypto::KeyType type);
 // peer's list (`offered`: ClientHello signature_algorithms for a ServerKeyExchange,
 // CertificateRequest supported_signature_algorithms for a CertificateVerify; nullopt when the
 // peer sent none, which RFC 5246 §7.4.1.4.1 reads as {sha1, <key type>}). It takes the first
-// code in the peer's order that this key type can make. Throws hsk::Error(check_failed,
+// code in the peer's order that this key type can make with SHA-256 or a stronger hash, and
+// only when there is none the first with SHA-1 or SHA-224 (OpenSSL lists dsa_sha224 before
+// dsa_sha256). Throws hsk::Error(check_failed,
 // alert handshake_failure) naming the key type and the list when none fits.
 std::uint16_t choose_signature_scheme(crypto::KeyType type,
                                       const std::optional<std::vector<std::uint16_t>>& offered);

@@ -151,6 +151,13 @@ TEST_CASE("choose_signature_scheme: the peer's order wins; none means SHA-1", "[
   // rsa_pss_pss_* need an RSA-PSS key: skipped for an rsaEncryption key.
   std::vector<std::uint16_t> pss_pss = {0x0809, 0x0805};
   CHECK(choose_signature_scheme(KeyType::rsa, pss_pss) == 0x0805);
+  // SHA-1 and SHA-224 only when nothing stronger fits (OpenSSL's order puts dsa_sha224 and
+  // dsa_sha1 before dsa_sha256).
+  std::vector<std::uint16_t> openssl_dsa = {0x0403, 0x0303, 0x0203, 0x0302, 0x0202, 0x0402};
+  CHECK(choose_signature_scheme(KeyType::dsa, openssl_dsa) == 0x0402);
+  CHECK(choose_signature_scheme(KeyType::ec, openssl_dsa) == 0x0403);
+  std::vector<std::uint16_t> weak_only = {0x0302, 0x0202};
+  CHECK(choose_signature_scheme(KeyType::dsa, weak_only) == 0x0302);
   // Unknown codes are skipped.
   std::vector<std::uint16_t> unknown = {0x0a0a, 0x0807, 0x0503};
   CHECK(choose_signature_scheme(KeyType::ec, unknown) == 0x0503);
