@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+source "$TESTLIB"
+# hsk decode CAPTURE against tshark on the same capture, value by value: record headers
+# (every record, encrypted ones included) and every plaintext handshake message (versions,
+# randoms, session IDs, suites, extensions, certificates, DH p/g/Ys, EC points, signatures,
+# ClientKeyExchange values, tickets), reduced to one normal form by the jq programs of
+# interop_fixtures.sh. First the recorded testdata/handshakes/*/capture.pcapng, then a live
+# loopback capture (dumpcap) of openssl s_client/s_server: ECDHE-RSA TLS 1.2, DHE-RSA TLS 1.0
+# and TLS 1.3 (ClientHello and ServerHello decoded, the rest encrypted, by both).
+source "$(dirname "${BASH_SOURCE[0]}")/interop_fixtures.sh"
+need_tools
+for tool in openssl dumpcap; do
+  command -v "$tool" >/dev/null || fail "$tool is not installed (scripts/deps installs it)"
+done
+
+# hsk's connection line -> the document shape JQ_HSK reads; a ServerHello key_share
+# (server_share) is shown as a one-entry list, as tshark's fields are.
+JQ_CAP_TO_DOC='{hsk_decode: 1, inputs: [{records: [.records[]
+  | if .messages then .messages |= map(
+      if .body.extensions then .body.extensions |= map(
+        if .data.server_share then .data.client_shares = [.data.server_share] else . end)
+      else . end) else . end]}]}'
+
+# compare_capture CAP PORT LABEL [MIN_MESSAGES]: one TLS connection in CAP, both views equal.
+compare_capture() {
+  local cap=$1 port=$2 label=$3 min=${4:-1}
+  tshark -r "$cap" -d "tcp.port==$port,tls" -T json --no-duplicate-keys -J tls >"$T/tshark.json" 2>"$T/tshark.err" \
+    || { cat "$T/tshark.err" >&2; fail "$label: tshark failed"; }
+  # tshark names the outer type of a TLS 1.3 record opaque_type.
+  jq 'walk(if type == "object" and has("tls.record.opaque_type")
+           then . + {"tls.record.content_type": ."tls.record.opaque_type"} | del(."tls.record.opaque_type")
+           else . end)' "$T/tshark.json" >"$T/tshark.fixed" || fail "$label: tshark's JSON"
+  jq "$JQ_TSHARK" "$T/tshark.fixed" >"$T/tshark.norm" || fail "$label: cannot reduce tshark's JSON"
+  expect_exit 0 "$HSK" decode --json --port "$port" "$cap"
+  jq -s '[.[] | select(.connection)] | length' "$T/out" | grep -qx 1 || fail "$label: expected one TLS connection"
+  head -1 "$T/out" | jq "$JQ_CAP_TO_DOC" >"$T/hsk.json"
+  jq "$JQ_HSK" "$T/hsk.json" >"$T/hsk.norm" || fail "$label: hsk output does not follow the schema"
+  jq -rn --slurpfile ts "$T/tshark.norm" --slurpfile hs "$T/hsk.norm" "$JQ_DIFF" >"$T/diff" || fail "jq comparison failed"
+  if [ -s "$T/diff" ]; then
+    cat "$T/diff" >&2
+    fail "$label: hsk decode and tshark disagree on $(wc -l <"$T/diff") value(s)"
+  fi
+  local nrec nmsg
+  nrec=$(jq '.records | length' "$T/hsk.norm"); nmsg=$(jq '.messages | length' "$T/hsk.norm")
+  [ "$nrec" = "$(jq '.records | length' "$T/tshark.norm")" ] || fail "$label: tshark has more records than hsk"
+  [ "$nmsg" -ge "$min" ] || fail "$label: only $nmsg handshake messages"
+  echo "$label: $nrec records and $nmsg messages agree with tshark ($(jq '[.. | scalars] | length' "$T/hsk.norm") values)"
+}
+
+for d in "$TESTDATA"/handshakes/*/; do
+  cap=$d/capture.pcapng
+  compare_capture "$cap" "$(server_port "$cap")" "$(basename "$d")" 5
+done
+
+# ---- live: dumpcap on lo around openssl sessions
+"$HSK" gen-cert --test-pki "$T/pki" >/dev/null 2>&1 || fail "gen-cert --test-pki failed"
+mkfifo "$T/hold"
+exec 7<>"$T/hold"
+PIDS=()
+cleanup() { local p; exec 7>&-; for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$T"; }
+trap cleanup EXIT
+
+live_case() {
+  local label=$1 min=$2; shift 2
+  local server_args=() client_args=() port try sp cp
+  while [ "$1" != -- ]; do server_args+=("$1"); shift; done; shift
+  client_args=("$@")
+  for try in 1 2 3 4 5; do
+    port=$((20000 + RANDOM % 40000))
+    timeout 30 dumpcap -q -i lo -f "tcp port $port" -w "$T/$label.pcapng" 2>"$T/dumpcap.err" &
+    cp=$!; PIDS+=("$cp")
+    for _ in $(seq 50); do grep -q "Capturing on" "$T/dumpcap.err" 2>/dev/null && break; sleep 0.1; done
+    sleep 0.5
+    # s_server quits at the end of its standard input: a FIFO we hold open (fd 7) never ends.
+    timeout 20 openssl s_server -accept "127.0.0.1:$port" -naccept 1 -cert "$T/pki/server-rsa.pem" \
+      -key "$T/pki/server-rsa.key" "${server_args[@]}" >"$T/server.out" 2>&1 <"$T/hold" &
+    sp=$!; PIDS+=("$sp")
+    for _ in $(seq 50); do grep -q ACCEPT "$T/server.out" && break; sleep 0.1; done
+    if grep -q ACCEPT "$T/server.out"; then
+      (echo hello; sleep 1) | timeout 20 openssl s_client -connect "127.0.0.1:$port" -CAfile "$T/pki/ca.pem" \
+        "${client_args[@]}" >"$T/client.out" 2>&1 || true
+      wait "$sp" 2>/dev/null || true
+      sleep 1   # let dumpcap write the last packets
+      kill "$cp" 2>/dev/null || true; wait "$cp" 2>/dev/null || true
+      grep -q "hello" "$T/server.out" || { cat "$T/client.out" >&2; fail "$label: the session did not carry data"; }
+      compare_capture "$T/$label.pcapng" "$port" "live $label" "$min"
+      return
+    fi
+    kill "$sp" "$cp" 2>/dev/null || true; wait "$cp" 2>/dev/null || true
+  done
+  fail "$label: no free port for s_server"
+}
+
+live_case ecdhe-rsa-tls12 6 -cipher ECDHE-RSA-AES128-GCM-SHA256 -- -tls1_2 -cipher ECDHE-RSA-AES128-GCM-SHA256
+live_case dhe-rsa-tls10 6 -cipher 'DHE-RSA-AES128-SHA:@SECLEVEL=0' -- -tls1 -cipher 'DHE-RSA-AES128-SHA:@SECLEVEL=0'
+live_case tls13 2 -tls1_3 -- -tls1_3
+# TLS 1.3: only ClientHello and ServerHello are plaintext, the rest is encrypted.
+[ "$(jq -c '[.messages[].type]' "$T/hsk.norm")" = '[1,2]' ] || fail "tls13: expected ClientHello and ServerHello only"
+[ "$(head -1 "$T/out" | jq '[.records[] | select(.content_type.code == 23 and .encrypted)] | length >= 4')" = true ] \
+  || fail "tls13: encrypted records"
