@@ -30,6 +30,8 @@ Run setup_verify_sig(CLI::App& sub);
 Run setup_client_hello(CLI::App& sub);
 Run setup_server_respond(CLI::App& sub);
 Run setup_derive_pms(CLI::App& sub);
+Run setup_finish(CLI::App& sub);
+Run setup_app_data(CLI::App& sub);
 
 inline constexpr Command kCommands[] = {
     {"decode", "Decode TLS records and handshake messages (binary or hex) as text or JSON", setup_decode},
@@ -40,6 +42,8 @@ inline constexpr Command kCommands[] = {
     {"client-hello", "Phase 1: write a ClientHello record (suites, random, session, extensions) and the client state", setup_client_hello},
     {"server-respond", "Phases 1-2, server: read a ClientHello, choose version and suite, write the server flight and the server state", setup_server_respond},
     {"derive-pms", "Phase 3: client: check the server flight, write the client flight; server: read it; both derive the master secret and keys", setup_derive_pms},
+    {"finish", "Phase 4: read the peer's ChangeCipherSpec and Finished, check it: the handshake is complete", setup_finish},
+    {"app-data", "After the handshake: seal input into application_data records, open the peer's records, send close_notify", setup_app_data},
 };
 
 }  // namespace hsk::cmd

@@ -18,6 +18,7 @@
 #include "commands.hpp"
 #include "crypto/crypto.hpp"
 #include "handshake/derive_pms.hpp"
+#include "handshake/finish_step.hpp"
 #include "handshake/key_schedule.hpp"
 #include "handshake/state.hpp"
 #include "hsk/error.hpp"
@@ -52,6 +53,9 @@ struct Options {
   std::string hello;
   std::string server_flight;
   // both
+  bool no_finished = false;
+  std::string alert_to;
+  bool no_alert = false;
   std::string keylog;
   bool show_secrets = false;
   bool explain = false;
@@ -98,12 +102,12 @@ std::vector<wire::HandshakeMessage> read_peer_flight(io::Stream& in, wire::Hands
     if (!f.alerts.empty()) {
       const wire::Alert& a = f.alerts.back();
       std::string_view name = wire::name_of(wire::Registry::alert_description, a.description);
-      throw Error(
-          ErrorKind::check_failed, f.records.back().offset, "Alert",
+      // PeerAlertError: the connection is over, no alert goes back.
+      throw handshake::PeerAlertError(
+          f.records.back().offset, a,
           fmt::format("the {} sent a {} alert {} instead of {}", peer,
                       a.level == 1 ? "warning" : "fatal",
-                      name.empty() ? std::to_string(a.description) : std::string(name), what),
-          a.description);
+                      name.empty() ? std::to_string(a.description) : std::string(name), what));
     }
     std::string_view ct = f.stopped_by ? wire::name_of(wire::Registry::content_type, *f.stopped_by)
                                        : std::string_view();
@@ -133,6 +137,39 @@ void write_out(const Options& o, ByteView records) {
     io::write_flight(o.out, as_bytes(text));
   } else {
     io::write_flight(o.out, records);
+  }
+}
+
+// live_peer: whether `path` (the flight's destination) is a socket or a pipe, i.e. a peer
+// rather than a step file or a terminal.
+bool live_peer(const std::string& path) {
+  struct stat st {};
+  int rc = path == "-" ? ::fstat(1, &st) : ::stat(path.c_str(), &st);
+  return rc == 0 && (S_ISSOCK(st.st_mode) || S_ISFIFO(st.st_mode));
+}
+
+// send_alert answers a failed check or a malformed message with the fatal alert of `e`
+// (RFC 5246 §7.2), protected when this side's ChangeCipherSpec went out: to --alert-to, or to
+// the flight's destination when that is a socket or a pipe. A usage error, or an alert the
+// peer sent, gets none. A failure to write it is reported but does not hide `e`.
+void send_alert(const Options& o, handshake::State& state, const Error& e) {
+  if (o.no_alert || e.kind() == ErrorKind::usage || e.kind() == ErrorKind::io ||
+      dynamic_cast<const handshake::PeerAlertError*>(&e) != nullptr) {
+    return;
+  }
+  const std::string to = o.alert_to.empty() ? o.out : o.alert_to;
+  if (o.alert_to.empty() && !live_peer(to)) {
+    return;
+  }
+  try {
+    std::unique_ptr<crypto::Rng> rng =
+        o.seeded ? crypto::seeded_rng(o.seed + "/alert") : crypto::system_rng();
+    Bytes rec = handshake::fatal_alert_record(state, e.alert(), *rng);
+    io::write_flight(to, rec);
+    fmt::print(stderr, "hsk: sent a fatal {} alert to {}\n", handshake::alert_name(e.alert()),
+               to == "-" ? "standard output" : to);
+  } catch (const Error& w) {
+    fmt::print(stderr, "hsk: could not send the alert: {}\n", w.message());
   }
 }
 
@@ -192,6 +229,7 @@ int run_client(const Options& o, handshake::State state, io::Stream& in) {
 
   std::unique_ptr<crypto::Rng> rng = o.seeded ? crypto::seeded_rng(o.seed) : crypto::system_rng();
   handshake::ClientKexResult r;
+  const handshake::State before = state;
   try {
     std::vector<wire::HandshakeMessage> flight = read_peer_flight(
         in, wire::HandshakeType::server_hello_done, "server", "its flight (up to ServerHelloDone)");
@@ -200,7 +238,15 @@ int run_client(const Options& o, handshake::State state, io::Stream& in) {
     if (e.kind() != ErrorKind::usage) {
       e.with_input(in.name());
     }
+    handshake::State s = before;
+    send_alert(o, s, e);
     throw;
+  }
+  if (!o.no_finished) {
+    // Phase 4 begins: ChangeCipherSpec and our Finished complete the client's second flight
+    // (RFC 5246 Figure 1); the server's answer is read by `hsk finish`.
+    Bytes fin = handshake::send_finished(state, *rng);
+    r.records.insert(r.records.end(), fin.begin(), fin.end());
   }
   Keylog keylog(o.keylog);  // opened (created 0600) before anything is written
   print_warnings(r.warnings);
@@ -245,6 +291,14 @@ int run_server(const Options& o, handshake::State state, const std::string& stat
 
   std::unique_ptr<crypto::Rng> rng = o.seeded ? crypto::seeded_rng(o.seed) : crypto::system_rng();
   handshake::ServerKexResult r;
+  const handshake::State before = state;
+  const bool finished = !o.no_finished && o.hello.empty();  // replay: phase 3 only
+  if (finished && o.show_secrets && o.out == "-") {
+    throw_usage(
+        "--show-secrets prints to standard output, which carries the server's Finished: write "
+        "it with -o FILE");
+  }
+  Bytes out_records;
   try {
     const char* what = "its flight (up to ClientKeyExchange)";
     std::vector<wire::HandshakeMessage> flight =
@@ -255,10 +309,17 @@ int run_server(const Options& o, handshake::State state, const std::string& stat
       flight.insert(flight.end(), more.begin(), more.end());
     }
     r = handshake::server_key_exchange(state, flight, s, *rng);
+    if (finished) {
+      // The client's ChangeCipherSpec and Finished, then ours (RFC 5246 Figure 1).
+      handshake::read_finished(state, in);
+      out_records = handshake::send_finished(state, *rng);
+    }
   } catch (Error& e) {
     if (e.kind() != ErrorKind::usage) {
       e.with_input(in.name());
     }
+    handshake::State st = before;
+    send_alert(o, st, e);
     throw;
   }
   Keylog keylog(o.keylog);
@@ -266,7 +327,9 @@ int run_server(const Options& o, handshake::State state, const std::string& stat
   if (!state_out.empty()) {
     handshake::save_state(state_out, state);
   }
-  // Nothing goes to -o yet: ChangeCipherSpec and Finished come with the next step (issue 5).
+  if (finished) {
+    write_out(o, out_records);
+  }
   finish(o, keylog, state, r.keys, r.explain);
   return 0;
 }
@@ -339,8 +402,12 @@ Run setup_derive_pms(CLI::App& sub) {
       "Client state: reads the server flight (--in, default standard input; exactly up to "
       "ServerHelloDone), checks it, writes the client flight to standard output (or -o) and "
       "updates the state.\n"
-      "Server state: reads the client flight (up to ClientKeyExchange, and CertificateVerify when "
-      "one must come), derives the keys and updates the state; writes nothing yet.\n"
+      "Server state: reads the client flight (up to ClientKeyExchange, CertificateVerify when "
+      "one must come, then ChangeCipherSpec and the protected Finished), derives the keys, checks "
+      "the Finished and writes its own ChangeCipherSpec and Finished (--no-finished: stops after "
+      "the key exchange, writes nothing).\n"
+      "Client state: the client flight ends with ChangeCipherSpec and the protected Finished "
+      "(unless --no-finished); `hsk finish` reads the server's.\n"
       "Exit status: 0 ok, 1 a check failed, 2 usage, 3 malformed input, 4 I/O. See "
       "hsk-derive-pms(1).");
   sub.add_option("--state", o->state,
@@ -374,6 +441,13 @@ Run setup_derive_pms(CLI::App& sub) {
   sub.add_option("--hello", o->hello, "Replay: the captured ClientHello records (file)");
   sub.add_option("--server-flight", o->server_flight,
                  "Replay: the captured server flight records (file)");
+  sub.add_flag("--no-finished", o->no_finished,
+               "Stop after the key exchange (phase 3 alone): the client sends no ChangeCipherSpec "
+               "and Finished, the server reads none and writes nothing");
+  sub.add_option("--alert-to", o->alert_to,
+                 "Where the fatal alert record goes when a check fails (default: the flight's "
+                 "destination when it is a socket or a pipe; none for a file)");
+  sub.add_flag("--no-alert", o->no_alert, "Send no alert record on failure");
   sub.add_option("--keylog", o->keylog,
                  "Append the NSS key-log line (CLIENT_RANDOM ...) to this file (created 0600)");
   sub.add_flag("--show-secrets", o->show_secrets,

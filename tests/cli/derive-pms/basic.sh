@@ -30,7 +30,7 @@ rsa() {
   "$HSK" server-respond --state "$name.s.json" --cert pki/server-rsa.pem --key pki/server-rsa.key \
     <"$name.1.tls" >"$name.2.tls" || fail "$name: server-respond"
   cp "$name.c.json" "$name.c0.json"
-  expect_exit 0 "$HSK" derive-pms --state "$name.c.json" --ca pki/ca.pem --in "$name.2.tls" -o "$name.3.tls" \
+  expect_exit 0 "$HSK" derive-pms --no-finished --state "$name.c.json" --ca pki/ca.pem --in "$name.2.tls" -o "$name.3.tls" \
     --show-secrets --keylog "$name.keys"
   cp out "$name.secrets"
   [ ! -s err ] || { cat err >&2; fail "$name: stderr not empty"; }
@@ -99,23 +99,23 @@ rsa rsa10-noems tls1.0 MD5-SHA1 --no-ems
 # The key log is appended to, not replaced.
 cp rsa12.keys log.txt
 cp rsa12.c0.json again.json
-expect_exit 0 "$HSK" derive-pms --state again.json --ca pki/ca.pem --in rsa12.2.tls -o again.tls --keylog log.txt
+expect_exit 0 "$HSK" derive-pms --no-finished --state again.json --ca pki/ca.pem --in rsa12.2.tls -o again.tls --keylog log.txt
 expect_lines log.txt 2
 head -1 log.txt | cmp -s - rsa12.keys || fail "keylog: the first line changed"
 
 # Without --show-secrets nothing secret reaches stdout; the flight does, or goes to -o.
 cp rsa12.c0.json plain.json
-expect_exit 0 "$HSK" derive-pms --state plain.json --ca pki/ca.pem <rsa12.2.tls
+expect_exit 0 "$HSK" derive-pms --no-finished --state plain.json --ca pki/ca.pem <rsa12.2.tls
 [ "$(types out)" = client_key_exchange ] || fail "stdout is not the client flight"
 ms=$(jq -r .secrets.master_secret plain.json)
 grep -q "$ms" out err && fail "the master secret leaked to stdout or stderr"
 cp rsa12.c0.json plain.json
-expect_exit 0 "$HSK" derive-pms --state plain.json --ca pki/ca.pem <rsa12.2.tls -o plain.tls
+expect_exit 0 "$HSK" derive-pms --no-finished --state plain.json --ca pki/ca.pem <rsa12.2.tls -o plain.tls
 [ ! -s out ] || fail "stdout is not empty with -o"
 
 # --hex writes one line of hex; --explain describes phases 2 and 3 on stderr.
 cp rsa12.c0.json hex.json
-expect_exit 0 "$HSK" derive-pms --state hex.json --ca pki/ca.pem --hex --explain <rsa12.2.tls
+expect_exit 0 "$HSK" derive-pms --no-finished --state hex.json --ca pki/ca.pem --hex --explain <rsa12.2.tls
 grep -qx '[0-9a-f]*' out || fail "--hex output is not one line of hex"
 xxd -r -p out >hex.tls
 [ "$(types hex.tls)" = client_key_exchange ] || fail "--hex bytes"
@@ -127,17 +127,17 @@ done
 "$HSK" client-hello --state s1.json --suites dhe-rsa --seed x >s.1.tls
 "$HSK" server-respond --state ss.json --cert pki/server-rsa.pem --key pki/server-rsa.key --seed y <s.1.tls >s.2.tls
 cp s1.json s2.json
-"$HSK" derive-pms --state s1.json --ca pki/ca.pem --seed z <s.2.tls >a.tls || fail "seeded run 1"
-"$HSK" derive-pms --state s2.json --ca pki/ca.pem --seed z <s.2.tls >b.tls || fail "seeded run 2"
+"$HSK" derive-pms --no-finished --state s1.json --ca pki/ca.pem --seed z <s.2.tls >a.tls || fail "seeded run 1"
+"$HSK" derive-pms --no-finished --state s2.json --ca pki/ca.pem --seed z <s.2.tls >b.tls || fail "seeded run 2"
 cmp -s a.tls b.tls || fail "--seed: the flights differ"
 [ "$(jq -r .secrets.master_secret s1.json)" = "$(jq -r .secrets.master_secret s2.json)" ] || fail "--seed: master secrets differ"
 
 # Anonymous DH needs no --ca; --insecure says so loudly.
 "$HSK" client-hello --state anon.json --suites dh-anon >anon.1.tls
 "$HSK" server-respond --state anon.s.json <anon.1.tls >anon.2.tls || fail "server-respond dh-anon"
-expect_exit 0 "$HSK" derive-pms --state anon.json --in anon.2.tls -o anon.3.tls
+expect_exit 0 "$HSK" derive-pms --no-finished --state anon.json --in anon.2.tls -o anon.3.tls
 [ "$(jq -r .values.server_certificate_verified anon.json)" = anonymous ] || fail "anonymous"
 cp rsa12.c0.json insecure.json
-expect_exit 0 "$HSK" derive-pms --state insecure.json --insecure --in rsa12.2.tls -o insecure.tls
+expect_exit 0 "$HSK" derive-pms --no-finished --state insecure.json --insecure --in rsa12.2.tls -o insecure.tls
 expect_contains err "hsk: warning: server certificate NOT verified (--insecure)"
 [ "$(jq -r .values.server_certificate_verified insecure.json)" = false ] || fail "insecure value"

@@ -7,7 +7,9 @@ source "$TESTLIB"
 # (RSA, ECDSA and DSA client certificates with CertificateVerify; fixed-DH client
 # certificates with an empty ClientKeyExchange). In every case both sides hold the same
 # transcript, pre-master secret, master secret and key block, and the client flight holds
-# the messages the case calls for.
+# the messages the case calls for (then ChangeCipherSpec and the protected Finished); the
+# server checks the client's Finished and answers with its own, which `hsk finish` checks, so
+# both transcripts end with both Finished.
 command -v jq >/dev/null || fail "jq is not installed (scripts/deps installs it)"
 cd "$T"
 "$HSK" gen-cert --test-pki pki --seed derive-pms-e2e >/dev/null 2>&1 || fail "gen-cert --test-pki"
@@ -38,8 +40,14 @@ run() {
   "$HSK" derive-pms --state "$name.c.json" "${cas[@]}" "${dc[@]}" <"$name.2.tls" >"$name.3.tls" 2>"$name.err" ||
     { cat "$name.err" >&2; fail "$name: derive-pms (client)"; }
   [ ! -s "$name.err" ] || { cat "$name.err" >&2; fail "$name: the client warned"; }
-  "$HSK" derive-pms --state "$name.s.json" --client-ca pki/ca.pem <"$name.3.tls" 2>"$name.err" ||
+  "$HSK" derive-pms --state "$name.s.json" --client-ca pki/ca.pem <"$name.3.tls" >"$name.4.tls" 2>"$name.err" ||
     { cat "$name.err" >&2; fail "$name: derive-pms (server)"; }
+  # Phase 4: the client flight ended with ChangeCipherSpec + Finished, which the server
+  # checked; the server's ChangeCipherSpec + Finished must satisfy the client.
+  "$HSK" finish --state "$name.c.json" <"$name.4.tls" 2>"$name.err" ||
+    { cat "$name.err" >&2; fail "$name: finish (client)"; }
+  [ "$(jq -r .values.handshake_complete "$name.c.json"),$(jq -r .values.handshake_complete "$name.s.json")" = true,true ] ||
+    fail "$name: handshake_complete"
   local v
   v=$(jq -r .negotiated_version "$name.c.json")
   case $version in tls1.0) [ "$v" = 0x0301 ] ;; tls1.1) [ "$v" = 0x0302 ] ;; tls1.2) [ "$v" = 0x0303 ] ;; esac ||
@@ -83,6 +91,6 @@ for version in tls1.2 tls1.0; do
 done
 for name in dh-rsa-fixed-tls1.2-on dh-dss-fixed-tls1.0-off; do
   [ "$(jq -r .values.client_auth "$name.c.json")" = fixed_dh ] || fail "$name: client_auth"
-  [ "$(jq -r '.transcript[-1].hex' "$name.c.json")" = 10000000 ] || fail "$name: the ClientKeyExchange is not empty"
+  [ "$(jq -r '.transcript[] | select(.type == "client_key_exchange") | .hex' "$name.c.json")" = 10000000 ] || fail "$name: the ClientKeyExchange is not empty"
 done
 echo "$cases end-to-end cases"

@@ -48,7 +48,7 @@ run() {
   # shellcheck disable=SC2086
   "$HSK" client-hello --state "$name.json" $cargs >&3 || fail "$name: client-hello"
   # shellcheck disable=SC2086
-  "$HSK" derive-pms --state "$name.json" --ca pki/ca.pem --server-name localhost --explain $dargs \
+  "$HSK" derive-pms --no-finished --state "$name.json" --ca pki/ca.pem --server-name localhost --explain $dargs \
     <&3 -o "$name.flight" 2>"$name.err" || { cat "$name.err" >&2; fail "$name: derive-pms"; }
   if [ -z "$corrupt" ]; then
     cat "$name.flight" >&3

@@ -74,7 +74,7 @@ run() {
   # shellcheck disable=SC2086
   "$HSK" client-hello --state "$name.json" $cargs >&3 || fail "$name: client-hello"
   # shellcheck disable=SC2086
-  "$HSK" derive-pms --state "$name.json" --ca pki/ca.pem --server-name localhost --keylog "$name.mine" \
+  "$HSK" derive-pms --no-finished --state "$name.json" --ca pki/ca.pem --server-name localhost --keylog "$name.mine" \
     --explain $dargs <&3 >&3 2>"$name.err" || { cat "$name.err" >&2; fail "$name: derive-pms"; }
   local m
   for m in $want; do received "$name" "$m"; done
@@ -166,7 +166,7 @@ corrupt() {
   # shellcheck disable=SC2086
   "$HSK" client-hello --state "$name.json" $cargs >&3 || fail "$name: client-hello"
   # shellcheck disable=SC2086
-  "$HSK" derive-pms --state "$name.json" --ca pki/ca.pem $dargs <&3 -o "$name.flight" || fail "$name: derive-pms"
+  "$HSK" derive-pms --no-finished --state "$name.json" --ca pki/ca.pem $dargs <&3 -o "$name.flight" || fail "$name: derive-pms"
   local n byte
   n=$(stat -c %s "$name.flight")
   byte=$(xxd -p -s $((n - from_end)) -l 1 "$name.flight")
