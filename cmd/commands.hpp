@@ -41,7 +41,7 @@ inline constexpr Command kCommands[] = {
     {"verify-sig", "Verify a certificate chain, or the ServerKeyExchange and CertificateVerify signatures in step files", setup_verify_sig},
     {"client-hello", "Phase 1: write a ClientHello record (suites, random, session, extensions) and the client state", setup_client_hello},
     {"server-respond", "Phases 1-2, server: read a ClientHello, choose version and suite, write the server flight and the server state", setup_server_respond},
-    {"derive-pms", "Phase 3: client: check the server flight, write the client flight; server: read it; both derive the master secret and keys", setup_derive_pms},
+    {"derive-pms", "Phases 3-4: client checks the server flight and sends key exchange + Finished; server checks them and answers with its Finished; both derive the keys", setup_derive_pms},
     {"finish", "Phase 4: read the peer's ChangeCipherSpec and Finished, check it: the handshake is complete", setup_finish},
     {"app-data", "After the handshake: seal input into application_data records, open the peer's records, send close_notify", setup_app_data},
 };
