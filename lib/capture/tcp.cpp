@@ -405,8 +405,12 @@ void TcpReassembler::add(const TcpSegment& seg, Timestamp ts, std::uint64_t pack
       std::int64_t skip = std::max<std::int64_t>(0, delivered - off);
       s.duplicate_bytes += static_cast<std::uint64_t>(std::max<std::int64_t>(0, skip));
       const auto start = static_cast<std::uint64_t>(off + skip);
-      const auto captured_end =
-          static_cast<std::uint64_t>(off + static_cast<std::int64_t>(seg.payload.size()));
+      // What the capture holds of this segment ends here; a segment that starts before the
+      // stream's first byte and was cut by the snapshot length can end before `start` (even
+      // before offset 0): then nothing of it is new.
+      const auto captured_end = static_cast<std::uint64_t>(
+          std::max<std::int64_t>(off + static_cast<std::int64_t>(seg.payload.size()),
+                                 static_cast<std::int64_t>(start)));
       const auto stop = static_cast<std::uint64_t>(end);
       const bool in_order = start == h.delivered;
       if (!in_order) {

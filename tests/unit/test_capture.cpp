@@ -789,6 +789,21 @@ TEST_CASE("capture: a capture that starts mid-connection", "[capture]") {
   CHECK_FALSE(c.info.roles_known);
 }
 
+TEST_CASE("capture: a cut segment from before the stream's start is a gap, not a read past it",
+          "[capture]") {
+  // Mid-connection start; then a retransmission of earlier bytes whose declared length reaches
+  // past what was delivered but whose captured payload (snaplen) ends before the stream began.
+  Flow f;
+  Pcap p(1, 14 + 20 + 20 + 4);  // 4 payload bytes captured per frame
+  p.add(ethernet(kV4, f.c(100, str("abcd"))));
+  p.add(ethernet(kV4, f.c(80, str("0123456789012345678901234567890123456789"))));
+  auto r = run_bytes(p.out);
+  const Recorded& c = r->rec.conns.at(1);
+  CHECK(as_string(c.stream[0]) == "abcd");
+  CHECK(c.info.stats[0].gap_bytes == 16);  // offsets 4..19 announced, not captured
+  CHECK(c.info.stats[0].gaps == 1);
+}
+
 TEST_CASE("capture: RST closes; a new SYN on the same ports opens a new connection", "[capture]") {
   Flow f;
   Pcap p(1);
