@@ -46,6 +46,19 @@ struct Pki {
   std::string dir;
   ServerKeyPair rsa, dsa, ecdsa, dh_rsa, dh_dss;
   std::vector<hsk::pki::Certificate> ca;
+  Pki() = default;
+  Pki(const Pki&) = delete;
+  Pki& operator=(const Pki&) = delete;
+  Pki(Pki&&) = default;
+  Pki& operator=(Pki&&) = default;
+  // The directory goes with the object (an atexit handler registered from inside the static's
+  // initialiser would run after the static was destroyed).
+  ~Pki() {
+    if (!dir.empty()) {
+      std::error_code ec;
+      std::filesystem::remove_all(dir, ec);
+    }
+  }
 };
 
 const Pki& pki() {
@@ -68,10 +81,6 @@ const Pki& pki() {
     out.dh_rsa = pair("server-dh-rsa");
     out.dh_dss = pair("server-dh-dss");
     out.ca = hsk::pki::load_certificates(out.dir + "/ca.pem");
-    std::atexit([] {
-      std::error_code ec;
-      std::filesystem::remove_all(pki().dir, ec);
-    });
     return out;
   }();
   return p;
