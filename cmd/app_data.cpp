@@ -1,6 +1,5 @@
 // hsk app-data — see man/hsk-app-data.1.
 #include <fcntl.h>
-#include <poll.h>
 #include <unistd.h>
 
 #include <fmt/core.h>
@@ -13,6 +12,7 @@
 #include <optional>
 #include <string>
 
+#include "cmd/util.hpp"
 #include "commands.hpp"
 #include "crypto/crypto.hpp"
 #include "handshake/app_data.hpp"
@@ -44,17 +44,6 @@ struct Options {
 
 std::unique_ptr<crypto::Rng> make_rng(const Options& o, const char* purpose) {
   return o.seeded ? crypto::seeded_rng(o.seed + "/" + purpose) : crypto::system_rng();
-}
-
-void wait_readable(const io::Stream& in) {
-  pollfd p{};
-  p.fd = in.fd();
-  p.events = POLLIN;
-  while (::poll(&p, 1, -1) < 0) {
-    if (errno != EINTR) {
-      throw Error(ErrorKind::io, in.name() + ": poll: " + std::strerror(errno));
-    }
-  }
 }
 
 // OutFd is where --recv writes plaintext: standard output or a file it creates.
@@ -123,17 +112,9 @@ int run_send(const Options& o, handshake::State state) {
 
 // send_alert answers a bad record with a fatal alert on --alert-to (when given).
 void send_alert(const Options& o, handshake::State& state, const Error& e) {
-  if (o.alert_to.empty()) {
-    return;
-  }
-  try {
-    std::unique_ptr<crypto::Rng> rng = make_rng(o, "alert");
-    Bytes rec = handshake::fatal_alert_record(state, e.alert(), *rng);
-    io::write_flight(o.alert_to, rec);
-    fmt::print(stderr, "hsk: sent a fatal {} alert to {}\n", handshake::alert_name(e.alert()),
-               o.alert_to);
-  } catch (const Error& w) {
-    fmt::print(stderr, "hsk: could not send the alert: {}\n", w.message());
+  if (!o.alert_to.empty()) {
+    send_fatal_alert(state, e, o.alert_to,
+                     o.seeded ? std::optional<std::string>(o.seed) : std::nullopt);
   }
 }
 
@@ -241,7 +222,7 @@ int run(const Options& o) {
   }
   if (o.recv) {
     io::Stream in = io::Stream::open_input(o.in);
-    wait_readable(in);
+    in.wait_readable();
     handshake::State state = handshake::load_state(o.state);
     handshake::require_handshake_complete(state, o.state);
     return run_recv(o, std::move(state), in);

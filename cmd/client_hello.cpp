@@ -87,24 +87,6 @@ Bytes parse_point_formats(const std::string& text) {
   }
 }
 
-// hex_option reads hex given on the command line: a bad digit is a usage error.
-Bytes hex_option(const std::string& text, const std::string& option) {
-  try {
-    return from_hex(text, option);
-  } catch (const Error& e) {
-    throw_usage(option + ": '" + text + "' is not hex");
-  }
-}
-
-std::uint32_t parse_time(const std::string& text) {
-  if (text.empty() || text.size() > 10 ||
-      text.find_first_not_of("0123456789") != std::string::npos ||
-      std::stoull(text) > 0xffffffffull) {
-    throw_usage("--time wants seconds since 1970 (0 to 4294967295), not '" + text + "'");
-  }
-  return static_cast<std::uint32_t>(std::stoull(text));
-}
-
 int run(const Options& o) {
   if (o.state == "-" || o.state.empty()) {
     throw_usage("--state wants a file: standard output carries the ClientHello record");
@@ -130,21 +112,11 @@ int run(const Options& o) {
     h.cipher_suites = handshake::parse_suite_list(o.suites, version);
   }
 
-  if (o.random == "rfc") {
-    h.random_mode = handshake::RandomMode::rfc;
-  } else if (o.random == "random") {
-    h.random_mode = handshake::RandomMode::random;
-  } else {
-    Bytes r = hex_option(o.random, "--random");
-    if (r.size() != 32) {
-      throw_usage("--random wants rfc, random, or 32 bytes of hex (64 digits); got " +
-                  std::to_string(r.size()) + " bytes");
-    }
-    h.random_mode = handshake::RandomMode::fixed;
-    std::copy(r.begin(), r.end(), h.random.begin());
-  }
+  const HelloRandom random = parse_hello_random(o.random);
+  h.random_mode = random.mode;
+  h.random = random.fixed;
   // The clock is read here, not in the library; with --seed the output must not depend on it.
-  h.gmt_unix_time = !o.time.empty() ? parse_time(o.time)
+  h.gmt_unix_time = !o.time.empty() ? parse_hello_time(o.time)
                     : o.seeded      ? 0
                                     : static_cast<std::uint32_t>(std::time(nullptr));
 
@@ -177,12 +149,7 @@ int run(const Options& o) {
     fmt::print(stderr, "{}", handshake::explain_client_hello(built, resume));
     std::fflush(stderr);
   }
-  if (o.hex) {
-    std::string text = to_hex(built.records) + "\n";
-    io::write_flight(o.out, as_bytes(text));
-  } else {
-    io::write_flight(o.out, built.records);
-  }
+  write_records(o.out, built.records, o.hex);
   return 0;
 }
 

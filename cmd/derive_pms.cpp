@@ -1,7 +1,5 @@
 // hsk derive-pms — see man/hsk-derive-pms.1.
 #include <fcntl.h>
-#include <poll.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <fmt/core.h>
@@ -15,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "cmd/util.hpp"
 #include "commands.hpp"
 #include "crypto/crypto.hpp"
 #include "handshake/derive_pms.hpp"
@@ -119,39 +118,9 @@ std::vector<wire::HandshakeMessage> read_peer_flight(io::Stream& in, wire::Hands
   return std::move(f.messages);
 }
 
-// wait_readable blocks until `in` has data or its end (a regular file is always ready).
-void wait_readable(const io::Stream& in) {
-  pollfd p{};
-  p.fd = in.fd();
-  p.events = POLLIN;
-  while (::poll(&p, 1, -1) < 0) {
-    if (errno != EINTR) {
-      throw Error(ErrorKind::io, in.name() + ": poll: " + std::strerror(errno));
-    }
-  }
-}
-
-void write_out(const Options& o, ByteView records) {
-  if (o.hex) {
-    std::string text = to_hex(records) + "\n";
-    io::write_flight(o.out, as_bytes(text));
-  } else {
-    io::write_flight(o.out, records);
-  }
-}
-
-// live_peer: whether `path` (the flight's destination) is a socket or a pipe, i.e. a peer
-// rather than a step file or a terminal.
-bool live_peer(const std::string& path) {
-  struct stat st {};
-  int rc = path == "-" ? ::fstat(1, &st) : ::stat(path.c_str(), &st);
-  return rc == 0 && (S_ISSOCK(st.st_mode) || S_ISFIFO(st.st_mode));
-}
-
 // send_alert answers a failed check or a malformed message with the fatal alert of `e`
-// (RFC 5246 §7.2), protected when this side's ChangeCipherSpec went out: to --alert-to, or to
-// the flight's destination when that is a socket or a pipe. A usage error, or an alert the
-// peer sent, gets none. A failure to write it is reported but does not hide `e`.
+// (RFC 5246 §7.2): to --alert-to, or to the flight's destination when that is a socket or a
+// pipe. A usage or I/O error, or an alert the peer sent, gets none.
 void send_alert(const Options& o, handshake::State& state, const Error& e) {
   if (o.no_alert || e.kind() == ErrorKind::usage || e.kind() == ErrorKind::io ||
       dynamic_cast<const handshake::PeerAlertError*>(&e) != nullptr) {
@@ -161,16 +130,7 @@ void send_alert(const Options& o, handshake::State& state, const Error& e) {
   if (o.alert_to.empty() && !live_peer(to)) {
     return;
   }
-  try {
-    std::unique_ptr<crypto::Rng> rng =
-        o.seeded ? crypto::seeded_rng(o.seed + "/alert") : crypto::system_rng();
-    Bytes rec = handshake::fatal_alert_record(state, e.alert(), *rng);
-    io::write_flight(to, rec);
-    fmt::print(stderr, "hsk: sent a fatal {} alert to {}\n", handshake::alert_name(e.alert()),
-               to == "-" ? "standard output" : to);
-  } catch (const Error& w) {
-    fmt::print(stderr, "hsk: could not send the alert: {}\n", w.message());
-  }
+  send_fatal_alert(state, e, to, o.seeded ? std::optional<std::string>(o.seed) : std::nullopt);
 }
 
 void print_warnings(const std::vector<std::string>& warnings) {
@@ -252,7 +212,7 @@ int run_client(const Options& o, handshake::State state, io::Stream& in) {
   print_warnings(r.warnings);
   // The state first: if it cannot be written, nothing goes on the wire.
   handshake::save_state(o.state, state);
-  write_out(o, r.records);
+  write_records(o.out, r.records, o.hex);
   finish(o, keylog, state, r.keys, r.explain);
   return 0;
 }
@@ -328,7 +288,7 @@ int run_server(const Options& o, handshake::State state, const std::string& stat
     handshake::save_state(state_out, state);
   }
   if (finished) {
-    write_out(o, out_records);
+    write_records(o.out, out_records, o.hex);
   }
   finish(o, keylog, state, r.keys, r.explain);
   return 0;
@@ -382,7 +342,7 @@ int run(const Options& o) {
   // the state this step reads is written by an earlier step of the same side before the
   // flight that leads here. So wait until the peer's flight begins, then read the state.
   io::Stream in = io::Stream::open_input(o.in);
-  wait_readable(in);
+  in.wait_readable();
   handshake::State state = handshake::load_state(o.state);
   if (!o.role.empty()) {
     handshake::expect_role(

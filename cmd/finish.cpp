@@ -1,17 +1,14 @@
 // hsk finish — see man/hsk-finish.1.
-#include <poll.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <fmt/core.h>
 #include <CLI/CLI.hpp>
 
-#include <cerrno>
 #include <cstdio>
-#include <cstring>
 #include <memory>
 #include <string>
 
+#include "cmd/util.hpp"
 #include "commands.hpp"
 #include "crypto/crypto.hpp"
 #include "handshake/finish_step.hpp"
@@ -33,42 +30,14 @@ struct Options {
   bool seeded = false;
 };
 
-// wait_readable blocks until `in` has data or its end, so that in a pipeline the state file
-// (written by this side's previous step before the peer could answer) is read after it.
-void wait_readable(const io::Stream& in) {
-  pollfd p{};
-  p.fd = in.fd();
-  p.events = POLLIN;
-  while (::poll(&p, 1, -1) < 0) {
-    if (errno != EINTR) {
-      throw Error(ErrorKind::io, in.name() + ": poll: " + std::strerror(errno));
-    }
-  }
-}
-
-// live_peer: whether standard output is a socket or a pipe (a peer, not a file or terminal).
-bool live_peer() {
-  struct stat st {};
-  return ::fstat(1, &st) == 0 && (S_ISSOCK(st.st_mode) || S_ISFIFO(st.st_mode));
-}
-
 // send_alert writes the fatal alert for `e` to --alert-to, or to standard output when that is
-// a socket or a pipe. A failure to write it is reported but does not hide `e`.
+// a socket or a pipe.
 void send_alert(const Options& o, handshake::State& state, const Error& e) {
-  if (o.no_alert || (o.alert_to.empty() && !live_peer())) {
+  if (o.no_alert || (o.alert_to.empty() && !live_peer("-"))) {
     return;
   }
-  const std::string to = o.alert_to.empty() ? "-" : o.alert_to;
-  try {
-    std::unique_ptr<crypto::Rng> rng =
-        o.seeded ? crypto::seeded_rng(o.seed + "/alert") : crypto::system_rng();
-    Bytes rec = handshake::fatal_alert_record(state, e.alert(), *rng);
-    io::write_flight(to, rec);
-    fmt::print(stderr, "hsk: sent a fatal {} alert to {}\n", handshake::alert_name(e.alert()),
-               to == "-" ? "standard output" : to);
-  } catch (const Error& w) {
-    fmt::print(stderr, "hsk: could not send the alert: {}\n", w.message());
-  }
+  send_fatal_alert(state, e, o.alert_to.empty() ? "-" : o.alert_to,
+                   o.seeded ? std::optional<std::string>(o.seed) : std::nullopt);
 }
 
 int run(const Options& o) {
@@ -76,7 +45,7 @@ int run(const Options& o) {
     throw_usage("--state FILE is required (this side's state, after derive-pms)");
   }
   io::Stream in = io::Stream::open_input(o.in);
-  wait_readable(in);
+  in.wait_readable();
   handshake::State state = handshake::load_state(o.state);
   const handshake::Role me = state.role;
   const handshake::Role peer =

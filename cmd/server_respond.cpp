@@ -54,33 +54,6 @@ struct Options {
   bool hex = false;
 };
 
-Bytes hex_option(const std::string& text, const std::string& option) {
-  try {
-    return from_hex(text, option);
-  } catch (const Error&) {
-    throw_usage(option + ": '" + text + "' is not hex");
-  }
-}
-
-std::uint32_t parse_time(const std::string& text) {
-  if (text.empty() || text.size() > 10 ||
-      text.find_first_not_of("0123456789") != std::string::npos ||
-      std::stoull(text) > 0xffffffffull) {
-    throw_usage("--time wants seconds since 1970 (0 to 4294967295), not '" + text + "'");
-  }
-  return static_cast<std::uint32_t>(std::stoull(text));
-}
-
-// write_out writes records (binary, or hex text with --hex) to -o.
-void write_out(const Options& o, ByteView records) {
-  if (o.hex) {
-    std::string text = to_hex(records) + "\n";
-    io::write_flight(o.out, as_bytes(text));
-  } else {
-    io::write_flight(o.out, records);
-  }
-}
-
 int run(const Options& o) {
   if (o.state == "-" || o.state.empty()) {
     throw_usage("--state wants a file: standard output carries the server flight");
@@ -144,21 +117,11 @@ int run(const Options& o) {
     s.alpn = handshake::parse_alpn_list(o.alpn);
   }
   s.extended_master_secret = !o.no_ems;
-  if (o.random == "rfc") {
-    s.random_mode = handshake::RandomMode::rfc;
-  } else if (o.random == "random") {
-    s.random_mode = handshake::RandomMode::random;
-  } else {
-    Bytes r = hex_option(o.random, "--random");
-    if (r.size() != 32) {
-      throw_usage("--random wants rfc, random, or 32 bytes of hex (64 digits); got " +
-                  std::to_string(r.size()) + " bytes");
-    }
-    s.random_mode = handshake::RandomMode::fixed;
-    std::copy(r.begin(), r.end(), s.random.begin());
-  }
+  const HelloRandom random = parse_hello_random(o.random);
+  s.random_mode = random.mode;
+  s.random = random.fixed;
   // The clock is read here, not in the library; with --seed the output must not depend on it.
-  s.gmt_unix_time = !o.time.empty() ? parse_time(o.time)
+  s.gmt_unix_time = !o.time.empty() ? parse_hello_time(o.time)
                     : o.seeded      ? 0
                                     : static_cast<std::uint32_t>(std::time(nullptr));
 
@@ -170,7 +133,7 @@ int run(const Options& o) {
     // The peer learns why, as a TLS server would tell it (RFC 5246 §7.2).
     if (e.kind() == ErrorKind::check_failed || e.kind() == ErrorKind::malformed) {
       try {
-        write_out(o, handshake::alert_record(alert_version, e.alert()));
+        write_records(o.out, handshake::alert_record(alert_version, e.alert()), o.hex);
       } catch (const Error&) {
         // The original error is the one to report.
       }
@@ -229,7 +192,7 @@ int run(const Options& o) {
     fmt::print(stderr, "{}", f.explain);
     std::fflush(stderr);
   }
-  write_out(o, f.records);
+  write_records(o.out, f.records, o.hex);
   return 0;
 }
 

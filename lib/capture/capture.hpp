@@ -76,12 +76,9 @@ class CaptureReader {
   bool next(Packet& packet);
 
   int link_type() const { return link_type_; }
-  std::uint32_t snaplen() const { return snaplen_; }
   const std::string& name() const { return name_; }
   // stop_note is empty after a clean end, else the one-line reason reading stopped early.
   const std::string& stop_note() const { return stop_note_; }
-  std::uint64_t packets_read() const { return count_; }
-  std::uint64_t bytes_read() const { return bytes_; }  // captured bytes of all packets
 
  private:
   void open(std::FILE* file, bool owns_file);
@@ -91,9 +88,7 @@ class CaptureReader {
   std::string name_;
   std::string stop_note_;
   int link_type_ = 0;
-  std::uint32_t snaplen_ = 0;
   std::uint64_t count_ = 0;
-  std::uint64_t bytes_ = 0;
 };
 
 // Endpoint is an IPv4 or IPv6 address with a TCP port. IPv4 addresses sit in the first four

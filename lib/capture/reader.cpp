@@ -74,8 +74,6 @@ void CaptureReader::open(std::FILE* file, bool owns_file) {
   handle_ = std::make_unique<Handle>();
   handle_->pcap = p;
   link_type_ = pcap_datalink(p);
-  int snap = pcap_snapshot(p);
-  snaplen_ = snap > 0 ? static_cast<std::uint32_t>(snap) : 0;
 }
 
 bool CaptureReader::next(Packet& packet) {
@@ -93,7 +91,6 @@ bool CaptureReader::next(Packet& packet) {
     packet.ts.nsec = static_cast<std::uint32_t>(header->ts.tv_usec);
     packet.wire_len = header->len;
     packet.data = ByteView(data, header->caplen);
-    bytes_ += header->caplen;
     return true;
   }
   if (rc == PCAP_ERROR_BREAK) {

@@ -10,10 +10,6 @@
 
 namespace hsk::capture {
 
-std::string_view direction_name(Direction d) {
-  return d == Direction::client_to_server ? "client->server" : "server->client";
-}
-
 std::string_view gap_reason_name(GapReason reason) {
   switch (reason) {
     case GapReason::acknowledged:
@@ -403,7 +399,7 @@ void TcpReassembler::add(const TcpSegment& seg, Timestamp ts, std::uint64_t pack
     } else if (payload_len > 0) {
       // Trim what was delivered already (first copy wins).
       std::int64_t skip = std::max<std::int64_t>(0, delivered - off);
-      s.duplicate_bytes += static_cast<std::uint64_t>(std::max<std::int64_t>(0, skip));
+      s.duplicate_bytes += static_cast<std::uint64_t>(skip);
       const auto start = static_cast<std::uint64_t>(off + skip);
       // What the capture holds of this segment ends here; a segment that starts before the
       // stream's first byte and was cut by the snapshot length can end before `start` (even

@@ -31,8 +31,6 @@ namespace hsk::capture {
 
 enum class Direction : std::uint8_t { client_to_server = 0, server_to_client = 1 };
 
-// direction_name returns "client->server" or "server->client".
-std::string_view direction_name(Direction d);
 
 enum class GapReason : std::uint8_t {
   acknowledged,    // the receiver acknowledged bytes the capture does not have

@@ -416,7 +416,12 @@ std::optional<Bytes> chacha20_poly1305_open(ByteView key, ByteView nonce, ByteVi
   }
 }
 
-Bytes aes_cbc_encrypt(ByteView key, ByteView iv, ByteView data) {
+namespace {
+
+// aes_cbc runs raw CBC (no padding) in either direction: Mode is CBC_Mode<AES>::Encryption or
+// ::Decryption.
+template <class Mode>
+Bytes aes_cbc(ByteView key, ByteView iv, ByteView data) {
   require_key(key, "AES-CBC");
   require_size(iv, kAesBlock, "AES-CBC IV");
   if (data.size() % kAesBlock != 0) {
@@ -424,11 +429,11 @@ Bytes aes_cbc_encrypt(ByteView key, ByteView iv, ByteView data) {
                 " bytes is not a multiple of 16");
   }
   try {
-    CryptoPP::CBC_Mode<CryptoPP::AES>::Encryption e;
-    e.SetKeyWithIV(key.data(), key.size(), iv.data(), iv.size());
+    Mode m;
+    m.SetKeyWithIV(key.data(), key.size(), iv.data(), iv.size());
     Bytes out(data.size());
     if (!data.empty()) {
-      e.ProcessData(out.data(), data.data(), data.size());
+      m.ProcessData(out.data(), data.data(), data.size());
     }
     return out;
   } catch (const CryptoPP::Exception& e) {
@@ -436,24 +441,14 @@ Bytes aes_cbc_encrypt(ByteView key, ByteView iv, ByteView data) {
   }
 }
 
+}  // namespace
+
+Bytes aes_cbc_encrypt(ByteView key, ByteView iv, ByteView data) {
+  return aes_cbc<CryptoPP::CBC_Mode<CryptoPP::AES>::Encryption>(key, iv, data);
+}
+
 Bytes aes_cbc_decrypt(ByteView key, ByteView iv, ByteView data) {
-  require_key(key, "AES-CBC");
-  require_size(iv, kAesBlock, "AES-CBC IV");
-  if (data.size() % kAesBlock != 0) {
-    throw_usage("AES-CBC: data of " + std::to_string(data.size()) +
-                " bytes is not a multiple of 16");
-  }
-  try {
-    CryptoPP::CBC_Mode<CryptoPP::AES>::Decryption d;
-    d.SetKeyWithIV(key.data(), key.size(), iv.data(), iv.size());
-    Bytes out(data.size());
-    if (!data.empty()) {
-      d.ProcessData(out.data(), data.data(), data.size());
-    }
-    return out;
-  } catch (const CryptoPP::Exception& e) {
-    rethrow(e, "AES-CBC");
-  }
+  return aes_cbc<CryptoPP::CBC_Mode<CryptoPP::AES>::Decryption>(key, iv, data);
 }
 
 Bytes hmac_secret_length(HashAlg alg, ByteView key, ByteView header, ByteView data,
@@ -508,12 +503,9 @@ struct RecordProtection::Impl {
   std::uint64_t seq = 0;
   Bytes chained_iv;  // TLS 1.0 CBC only
 
-  std::unique_ptr<CryptoPP::CBC_Mode<CryptoPP::AES>::Encryption> cbc_enc;
-  std::unique_ptr<CryptoPP::CBC_Mode<CryptoPP::AES>::Decryption> cbc_dec;
-  std::unique_ptr<CryptoPP::GCM<CryptoPP::AES>::Encryption> gcm_enc;
-  std::unique_ptr<CryptoPP::GCM<CryptoPP::AES>::Decryption> gcm_dec;
-  std::unique_ptr<CryptoPP::ChaCha20Poly1305::Encryption> chacha_enc;
-  std::unique_ptr<CryptoPP::ChaCha20Poly1305::Decryption> chacha_dec;
+  // The cipher work goes through the primitives above (aes_cbc_*, aes_gcm_*,
+  // chacha20_poly1305_*), the same functions the Wycheproof vectors test; each call keys a
+  // fresh Crypto++ object, which costs microseconds per record.
 
   bool tls10_cbc() const { return shape.mode == Mode::cbc && keys.version == kTls10; }
   std::size_t explicit_iv() const {
@@ -536,17 +528,11 @@ struct RecordProtection::Impl {
     return nonce;
   }
 
-  Bytes cbc_encrypt(ByteView iv, ByteView data) {
-    cbc_enc->Resynchronize(iv.data(), static_cast<int>(iv.size()));
-    Bytes out(data.size());
-    cbc_enc->ProcessData(out.data(), data.data(), data.size());
-    return out;
+  Bytes cbc_encrypt(ByteView iv, ByteView data) const {
+    return aes_cbc_encrypt(keys.enc_key, iv, data);
   }
-  Bytes cbc_decrypt(ByteView iv, ByteView data) {
-    cbc_dec->Resynchronize(iv.data(), static_cast<int>(iv.size()));
-    Bytes out(data.size());
-    cbc_dec->ProcessData(out.data(), data.data(), data.size());
-    return out;
+  Bytes cbc_decrypt(ByteView iv, ByteView data) const {
+    return aes_cbc_decrypt(keys.enc_key, iv, data);
   }
 
   Bytes seal_cbc(std::uint8_t type, ByteView plaintext, Rng& rng);
@@ -582,43 +568,6 @@ RecordProtection::RecordProtection(const RecordKeys& keys, Direction direction)
     m.keys.encrypt_then_mac = false;
     require_size(keys.mac_key, 0, what + "AEAD MAC key");
     require_size(keys.iv, m.shape.mode == Mode::gcm ? 4 : 12, what + "AEAD implicit IV");
-  }
-  static const std::uint8_t zero_iv[16] = {};
-  try {
-    const std::uint8_t* k = keys.enc_key.data();
-    std::size_t kl = keys.enc_key.size();
-    bool seal = direction == Direction::seal;
-    switch (m.shape.mode) {
-      case Mode::cbc:
-        if (seal) {
-          m.cbc_enc = std::make_unique<CryptoPP::CBC_Mode<CryptoPP::AES>::Encryption>();
-          m.cbc_enc->SetKeyWithIV(k, kl, zero_iv, 16);
-        } else {
-          m.cbc_dec = std::make_unique<CryptoPP::CBC_Mode<CryptoPP::AES>::Decryption>();
-          m.cbc_dec->SetKeyWithIV(k, kl, zero_iv, 16);
-        }
-        break;
-      case Mode::gcm:
-        if (seal) {
-          m.gcm_enc = std::make_unique<CryptoPP::GCM<CryptoPP::AES>::Encryption>();
-          m.gcm_enc->SetKeyWithIV(k, kl, zero_iv, 12);
-        } else {
-          m.gcm_dec = std::make_unique<CryptoPP::GCM<CryptoPP::AES>::Decryption>();
-          m.gcm_dec->SetKeyWithIV(k, kl, zero_iv, 12);
-        }
-        break;
-      case Mode::chacha:
-        if (seal) {
-          m.chacha_enc = std::make_unique<CryptoPP::ChaCha20Poly1305::Encryption>();
-          m.chacha_enc->SetKeyWithIV(k, kl, zero_iv, 12);
-        } else {
-          m.chacha_dec = std::make_unique<CryptoPP::ChaCha20Poly1305::Decryption>();
-          m.chacha_dec->SetKeyWithIV(k, kl, zero_iv, 12);
-        }
-        break;
-    }
-  } catch (const CryptoPP::Exception& e) {
-    rethrow(e, "record protection");
   }
 }
 
@@ -747,17 +696,10 @@ Bytes RecordProtection::Impl::seal_aead(std::uint8_t type, ByteView plaintext) {
   } else {
     nonce = aead_nonce({});
   }
-  std::size_t at = out.size();
-  out.resize(at + plaintext.size() + kAeadTagLength);
-  std::uint8_t* ct = out.data() + at;
-  std::uint8_t* tag = ct + plaintext.size();
-  if (shape.mode == Mode::gcm) {
-    gcm_enc->EncryptAndAuthenticate(ct, tag, kAeadTagLength, nonce.data(), 12, aad.data(),
-                                    aad.size(), ptr(plaintext), plaintext.size());
-  } else {
-    chacha_enc->EncryptAndAuthenticate(ct, tag, kAeadTagLength, nonce.data(), 12, aad.data(),
-                                       aad.size(), ptr(plaintext), plaintext.size());
-  }
+  Bytes sealed = shape.mode == Mode::gcm
+                     ? aes_gcm_seal(keys.enc_key, nonce, aad, plaintext)
+                     : chacha20_poly1305_seal(keys.enc_key, nonce, aad, plaintext);
+  out.insert(out.end(), sealed.begin(), sealed.end());
   return out;
 }
 
@@ -806,23 +748,14 @@ Bytes RecordProtection::Impl::open_aead(std::uint8_t type, std::uint16_t version
   }
   Bytes nonce = aead_nonce(fragment.first(explicit_len));
   auto aad = mac_header(seq, type, version, n);
-  const std::uint8_t* ct = fragment.data() + explicit_len;
-  const std::uint8_t* tag = ct + n;
-  Bytes out(n);
-  std::uint8_t scratch[1];
-  std::uint8_t* dst = n == 0 ? scratch : out.data();
-  bool ok = false;
-  if (shape.mode == Mode::gcm) {
-    ok = gcm_dec->DecryptAndVerify(dst, tag, kAeadTagLength, nonce.data(), 12, aad.data(),
-                                   aad.size(), ct, n);
-  } else {
-    ok = chacha_dec->DecryptAndVerify(dst, tag, kAeadTagLength, nonce.data(), 12, aad.data(),
-                                      aad.size(), ct, n);
-  }
-  if (!ok) {
+  ByteView sealed = fragment.subspan(explicit_len);
+  std::optional<Bytes> out = shape.mode == Mode::gcm
+                                 ? aes_gcm_open(keys.enc_key, nonce, aad, sealed)
+                                 : chacha20_poly1305_open(keys.enc_key, nonce, aad, sealed);
+  if (!out) {
     bad_record_mac();
   }
-  return out;
+  return std::move(*out);
 }
 
 Bytes RecordProtection::Impl::open_cbc_etm(std::uint8_t type, std::uint16_t version,

@@ -23,8 +23,6 @@ namespace {
 
 using CryptoPP::Integer;
 
-constexpr std::uint8_t kAlertIllegalParameter = 47;
-
 Integer to_int(ByteView b) { return Integer(b.data(), b.size(), Integer::UNSIGNED); }
 
 Bytes from_int(const Integer& v) {
@@ -38,7 +36,7 @@ Bytes from_int(const Integer& v) {
 }
 
 [[noreturn]] void refuse(std::string what) {
-  throw Error(ErrorKind::check_failed, std::move(what), kAlertIllegalParameter);
+  throw Error(ErrorKind::check_failed, std::move(what), Error::kAlertIllegalParameter);
 }
 
 [[noreturn]] void malformed(std::string what) {

@@ -14,12 +14,10 @@ namespace hsk::handshake {
 
 namespace {
 
-constexpr std::uint8_t kChangeCipherSpec = 20;
-constexpr std::uint8_t kAlert = 21;
-constexpr std::uint8_t kHandshake = 22;
-constexpr std::uint8_t kApplicationData = 23;
-
-Role peer_of(Role r) { return r == Role::client ? Role::server : Role::client; }
+constexpr auto kChangeCipherSpec = static_cast<std::uint8_t>(wire::ContentType::change_cipher_spec);
+constexpr auto kAlert = static_cast<std::uint8_t>(wire::ContentType::alert);
+constexpr auto kHandshake = static_cast<std::uint8_t>(wire::ContentType::handshake);
+constexpr auto kApplicationData = static_cast<std::uint8_t>(wire::ContentType::application_data);
 
 }  // namespace
 

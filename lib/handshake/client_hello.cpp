@@ -590,17 +590,7 @@ BuiltClientHello build_client_hello(const ClientHelloOptions& o, crypto::Rng& rn
   out.message = wire::encode_handshake(m);
 
   // Records of at most 2^14 bytes (RFC 5246 §6.2.1).
-  wire::Writer rec;
-  for (std::size_t at = 0; at < out.message.size(); at += wire::kMaxPlaintext) {
-    std::size_t n = std::min(wire::kMaxPlaintext, out.message.size() - at);
-    wire::Record r;
-    r.content_type = static_cast<std::uint8_t>(wire::ContentType::handshake);
-    r.version = o.record_version;
-    r.fragment.assign(out.message.begin() + static_cast<std::ptrdiff_t>(at),
-                      out.message.begin() + static_cast<std::ptrdiff_t>(at + n));
-    wire::encode_record(rec, r);
-  }
-  out.records = rec.take();
+  out.records = wire::encode_records(static_cast<std::uint8_t>(wire::ContentType::handshake), o.record_version, out.message);
   out.hello = std::move(h);
   return out;
 }

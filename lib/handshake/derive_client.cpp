@@ -25,7 +25,6 @@ using wire::HandshakeMessage;
 using wire::HandshakeType;
 
 // Alerts without a named constant in hsk::Error (RFC 5246 §7.2).
-constexpr std::uint8_t kAlertUnsupportedExtension = 110;
 
 // ClientCertificateType (RFC 5246 §7.4.4, RFC 8422 §5.5).
 constexpr std::uint8_t kRsaSign = 1;
@@ -274,20 +273,6 @@ crypto::EcdhGroup group_of_curve(crypto::Curve c) {
   return c == crypto::Curve::p384 ? crypto::EcdhGroup::secp384r1 : crypto::EcdhGroup::secp256r1;
 }
 
-Bytes records_of(ByteView message, std::uint16_t version) {
-  wire::Writer w;
-  for (std::size_t at = 0; at < message.size(); at += wire::kMaxPlaintext) {
-    std::size_t n = std::min(wire::kMaxPlaintext, message.size() - at);
-    wire::Record r;
-    r.content_type = static_cast<std::uint8_t>(wire::ContentType::handshake);
-    r.version = version;
-    r.fragment.assign(message.begin() + static_cast<std::ptrdiff_t>(at),
-                      message.begin() + static_cast<std::ptrdiff_t>(at + n));
-    wire::encode_record(w, r);
-  }
-  return w.take();
-}
-
 Bytes handshake_bytes(HandshakeType type, Bytes body) {
   HandshakeMessage m;
   m.msg_type = type_code(type);
@@ -405,7 +390,7 @@ ClientKexResult run_client_kex(State& state, const std::vector<wire::HandshakeMe
       if (!sent) {
         fail_check(
             shm, fmt::format("extension {} was not in the ClientHello (RFC 5246 §7.4.1.4)", e.type),
-            kAlertUnsupportedExtension);
+            Error::kAlertUnsupportedExtension);
       }
     }
   }
@@ -702,7 +687,8 @@ ClientKexResult run_client_kex(State& state, const std::vector<wire::HandshakeMe
   auto send = [&](HandshakeType type, Bytes body) {
     Bytes msg = handshake_bytes(type, std::move(body));
     add_message(state, Role::client, msg);
-    Bytes rec = records_of(msg, version);
+    Bytes rec =
+        wire::encode_records(static_cast<std::uint8_t>(wire::ContentType::handshake), version, msg);
     out_records.insert(out_records.end(), rec.begin(), rec.end());
   };
 

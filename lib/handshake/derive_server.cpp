@@ -49,13 +49,6 @@ std::string message_label(std::uint8_t msg_type) {
   throw Error(ErrorKind::check_failed, std::move(what), alert);
 }
 
-Bytes message_bytes(const wire::HandshakeMessage& m) {
-  wire::HandshakeMessage plain;
-  plain.msg_type = m.msg_type;
-  plain.body = m.body;
-  return wire::encode_handshake(plain);
-}
-
 // Certificate types a CertificateRequest allows.
 bool allows(const wire::CertificateRequest& cr, std::uint8_t type) {
   return std::find(cr.certificate_types.begin(), cr.certificate_types.end(), type) !=
@@ -319,7 +312,7 @@ ServerKexResult server_key_exchange(State& state,
   std::vector<pki::Certificate> chain;
   if (flight.certificate != nullptr) {
     chain = parse_client_chain(*flight.certificate);
-    add_message(s, Role::client, message_bytes(*flight.certificate));
+    add_message(s, Role::client, wire::encode_handshake(*flight.certificate));
   }
   std::optional<crypto::PublicKey> client_key;
   if (request && chain.empty()) {
@@ -510,7 +503,7 @@ ServerKexResult server_key_exchange(State& state,
                       "exchange",
                       wire::to_string(suite.kx)));
   }
-  add_message(s, Role::client, message_bytes(cke_msg));
+  add_message(s, Role::client, wire::encode_handshake(cke_msg));
   s.values["pms_source"] = std::string(wire::to_string(suite.kx)) + (implicit ? " implicit" : "");
   result.keys = derive_keys(s, pms);
 
@@ -549,7 +542,7 @@ ServerKexResult server_key_exchange(State& state,
       refuse(fmt::format("CertificateVerify: {} ({})", check.reason, check.algorithm_name),
              Error::kAlertDecryptError);
     }
-    add_message(s, Role::client, message_bytes(cv_msg));
+    add_message(s, Role::client, wire::encode_handshake(cv_msg));
     result.client_authenticated = true;
     ex += fmt::format(
         "  CertificateVerify: {} signature over the {} bytes of handshake messages before it "
@@ -675,10 +668,10 @@ State server_state_from_flights(ByteView client_hello_records, ByteView server_f
   st.cipher_suite = sh.cipher_suite;
   st.server_random = sh.random;
   st.server_session_id = sh.session_id;
-  add_message(st, Role::client, message_bytes(*ch));
+  add_message(st, Role::client, wire::encode_handshake(*ch));
   bool requested = false;
   for (const auto& m : server) {
-    add_message(st, Role::server, message_bytes(m));
+    add_message(st, Role::server, wire::encode_handshake(m));
     requested = requested || m.msg_type == type_code(HandshakeType::certificate_request);
   }
   st.values["client_auth_requested"] = requested ? "true" : "false";

@@ -17,11 +17,9 @@ namespace hsk::handshake {
 
 namespace {
 
-constexpr std::uint8_t kChangeCipherSpec = 20;
-constexpr std::uint8_t kAlert = 21;
-constexpr std::uint8_t kHandshake = 22;
-
-Role peer_of(Role r) { return r == Role::client ? Role::server : Role::client; }
+constexpr auto kChangeCipherSpec = static_cast<std::uint8_t>(wire::ContentType::change_cipher_spec);
+constexpr auto kAlert = static_cast<std::uint8_t>(wire::ContentType::alert);
+constexpr auto kHandshake = static_cast<std::uint8_t>(wire::ContentType::handshake);
 
 std::string finished_key(Role r) { return std::string(role_name(r)) + "_finished"; }
 

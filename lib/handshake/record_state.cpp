@@ -129,7 +129,8 @@ Bytes open_record(State& state, Role writer, const wire::Record& record) {
 
 Bytes change_cipher_spec_record(const State& state) {
   const Bytes one{1};
-  return record_bytes(20, version_of(state), one);
+  return record_bytes(static_cast<std::uint8_t>(wire::ContentType::change_cipher_spec),
+                      version_of(state), one);
 }
 
 }  // namespace hsk::handshake

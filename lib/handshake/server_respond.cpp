@@ -23,8 +23,7 @@ namespace {
 using wire::ExtensionType;
 using wire::KeyExchange;
 
-constexpr std::uint16_t kRenegotiationScsv = 0x00ff;       // RFC 5746 §3.3
-constexpr std::uint8_t kAlertNoApplicationProtocol = 120;  // RFC 7301 §3.2
+constexpr std::uint16_t kRenegotiationScsv = 0x00ff;  // RFC 5746 §3.3
 
 // ---------------------------------------------------------------------------------------
 // Small text helpers.
@@ -409,13 +408,10 @@ std::vector<std::uint16_t> server_supported_sigalgs() {
 }
 
 Bytes alert_record(std::uint16_t record_version, std::uint8_t description) {
-  wire::Record r;
-  r.content_type = static_cast<std::uint8_t>(wire::ContentType::alert);
-  r.version = record_version;
   wire::Writer w;
   wire::encode_alert(w, {2, description});
-  r.fragment = w.take();
-  return wire::encode_record(r);
+  return wire::encode_records(static_cast<std::uint8_t>(wire::ContentType::alert), record_version,
+                              w.take());
 }
 
 ServerFlight server_respond(const wire::ClientHello& hello, ByteView client_hello_message,
@@ -615,7 +611,7 @@ ServerFlight server_respond(const wire::ClientHello& hello, ByteView client_hell
     if (!alpn) {
       throw Error(ErrorKind::check_failed,
                   "ALPN: the client's protocols and this server's (--alpn) have none in common",
-                  kAlertNoApplicationProtocol);
+                  Error::kAlertNoApplicationProtocol);
     }
   }
 
@@ -926,17 +922,8 @@ ServerFlight server_respond(const wire::ClientHello& hello, ByteView client_hell
     Bytes b = wire::encode_handshake(m);
     all.insert(all.end(), b.begin(), b.end());
   }
-  wire::Writer rec;
-  for (std::size_t at = 0; at < all.size(); at += wire::kMaxPlaintext) {
-    std::size_t n = std::min(wire::kMaxPlaintext, all.size() - at);
-    wire::Record r;
-    r.content_type = static_cast<std::uint8_t>(wire::ContentType::handshake);
-    r.version = version;
-    r.fragment.assign(all.begin() + static_cast<std::ptrdiff_t>(at),
-                      all.begin() + static_cast<std::ptrdiff_t>(at + n));
-    wire::encode_record(rec, r);
-  }
-  out.records = rec.take();
+  out.records =
+      wire::encode_records(static_cast<std::uint8_t>(wire::ContentType::handshake), version, all);
   out.explain = std::move(ex);
   return out;
 }

@@ -47,6 +47,8 @@ constexpr int kStateFormat = 1;
 
 enum class Role : std::uint8_t { client, server };
 std::string_view role_name(Role role);  // "client", "server"
+// peer_of: the other side.
+constexpr Role peer_of(Role role) { return role == Role::client ? Role::server : Role::client; }
 
 // TranscriptMessage is one handshake message as it crossed the wire.
 struct TranscriptMessage {

@@ -147,13 +147,11 @@ struct Connection {
   std::optional<wire::ServerHello> server_hello;
   const Message* server_hello_msg = nullptr;
   std::vector<pki::Certificate> server_certs;
-  bool server_certificate = false;
   bool server_key_exchange = false;
   std::optional<wire::CertificateRequest> certificate_request;
   bool server_hello_done = false;
   bool client_certificate = false;
   std::vector<pki::Certificate> client_certs;
-  bool client_key_exchange = false;
   bool certificate_verify = false;
   bool abbreviated = false;  // a ChangeCipherSpec after ServerHello without ServerHelloDone
 
@@ -375,7 +373,6 @@ void on_message(Connection& c, const Message& msg) {
         c.client_certificate = true;
         c.client_certs = std::move(certs);
       } else {
-        c.server_certificate = true;
         c.server_certs = std::move(certs);
       }
       const auto& list = client ? c.client_certs : c.server_certs;
@@ -400,7 +397,6 @@ void on_message(Connection& c, const Message& msg) {
       c.server_hello_done = true;
       break;
     case HandshakeType::client_key_exchange:
-      c.client_key_exchange = true;
       break;
     case HandshakeType::certificate_verify:
       on_certificate_verify(c, msg);

@@ -52,6 +52,8 @@ class Error : public std::runtime_error {
   static constexpr std::uint8_t kAlertProtocolVersion = 70;
   static constexpr std::uint8_t kAlertInsufficientSecurity = 71;
   static constexpr std::uint8_t kAlertInternalError = 80;
+  static constexpr std::uint8_t kAlertUnsupportedExtension = 110;
+  static constexpr std::uint8_t kAlertNoApplicationProtocol = 120;  // RFC 7301 §3.2
 
   ErrorKind kind() const { return kind_; }
   std::uint8_t alert() const { return alert_; }

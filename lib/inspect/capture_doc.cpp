@@ -233,7 +233,7 @@ class CaptureSink final : public capture::StreamSink {
       decide(c, t, false, ev);
       return;
     }
-    feed(c, t, ev.dir, ev.bytes, ev);
+    feed(t, ev.dir, ev.bytes, ev);
   }
 
   void on_gap(capture::Connection& c, const capture::GapEvent& ev) override {
@@ -390,14 +390,13 @@ class CaptureSink final : public capture::StreamSink {
         capture::DataEvent e = ev;
         e.dir = dir;
         e.offset = d.buf_base;
-        feed(c, t, dir, held, e);
+        feed(t, dir, held, e);
       }
     }
   }
 
   // feed cuts whole records from `data` (after what is buffered) and keeps the tail.
-  void feed(capture::Connection& c, TlsConnection& t, Direction dir, ByteView data,
-            const capture::DataEvent& ev) {
+  void feed(TlsConnection& t, Direction dir, ByteView data, const capture::DataEvent& ev) {
     DirectionState& d = t.dirs[index_of(dir)];
     Bytes joined;
     ByteView view = data;
@@ -436,7 +435,7 @@ class CaptureSink final : public capture::StreamSink {
         break;
       }
       ByteView rec = view.subspan(pos, wire::kRecordHeaderSize + length);
-      record(c, t, dir, type, version, rec, RecordMeta{at, now_packet_, now_ts_});
+      record(t, dir, type, version, rec, RecordMeta{at, now_packet_, now_ts_});
       pos += rec.size();
     }
     if (d.stopped) {
@@ -471,13 +470,13 @@ class CaptureSink final : public capture::StreamSink {
   }
 
   // record handles one whole record (header included) of direction `dir`.
-  void record(capture::Connection& c, TlsConnection& t, Direction dir, std::uint8_t type,
-              std::uint16_t version, ByteView rec, const RecordMeta& meta) {
+  void record(TlsConnection& t, Direction dir, std::uint8_t type, std::uint16_t version,
+              ByteView rec, const RecordMeta& meta) {
     DirectionState& d = t.dirs[index_of(dir)];
     // TLS 1.3 keeps a plaintext ChangeCipherSpec for middlebox compatibility (RFC 8446 §5).
     bool compat_ccs = type == kTypeChangeCipherSpec && rec.size() == 6 && tls13(t);
     if (d.is_protected && !compat_ccs) {
-      flush(c, t, dir);  // nothing pending normally; a pending message becomes an error
+      flush(t, dir);  // nothing pending normally; a pending message becomes an error
       if (d.stopped) {
         return;
       }
@@ -503,7 +502,7 @@ class CaptureSink final : public capture::StreamSink {
         return;
       }
     }
-    flush(c, t, dir);
+    flush(t, dir);
   }
 
   static void frame_messages(DirectionState& d, ByteView fragment) {
@@ -526,7 +525,7 @@ class CaptureSink final : public capture::StreamSink {
   static bool tls13(const TlsConnection& t) { return t.server_version == kTls13; }
 
   // flush decodes the gathered unit with decode_json and appends its records.
-  void flush(capture::Connection& c, TlsConnection& t, Direction dir) {
+  void flush(TlsConnection& t, Direction dir) {
     DirectionState& d = t.dirs[index_of(dir)];
     if (d.unit.empty()) {
       return;
@@ -553,7 +552,7 @@ class CaptureSink final : public capture::StreamSink {
       return;
     }
     if (!t.server_version) {
-      learn(c, t, in.data);
+      learn(t, in.data);
     }
     // Each record object of inputs[0].records, compacted, offsets moved to the stream.
     RecordSplitter split(text, d.unit_base);
@@ -595,8 +594,7 @@ class CaptureSink final : public capture::StreamSink {
   // learn takes what later units depend on from a decoded unit (before the ServerHello): the
   // negotiated version and suite, and TLS 1.3 protection. decode_json accepted the unit, so
   // the framing and the ServerHello are well formed.
-  static void learn(capture::Connection& c, TlsConnection& t, ByteView unit) {
-    (void)c;
+  static void learn(TlsConnection& t, ByteView unit) {
     wire::HandshakeAssembler assembler;
     wire::Reader r(unit, 0, "unit");
     while (!r.empty()) {

@@ -26,11 +26,10 @@ namespace {
 using Json = nlohmann::json;
 using wire::Registry;
 
-constexpr std::uint8_t kAlertDecodeError = 50;
 constexpr std::uint16_t kExtSignatureAlgorithmsCert = 50;
 
 [[noreturn]] void fail(const std::string& path, const std::string& what) {
-  throw Error(ErrorKind::malformed, path + ": " + what, kAlertDecodeError);
+  throw Error(ErrorKind::malformed, path + ": " + what, Error::kAlertDecodeError);
 }
 
 // rethrow_at gives an error from the wire encoders (which know the field, not the JSON
@@ -755,7 +754,7 @@ Bytes encode_json(std::string_view json_text, const EncodeOptions& options) {
     std::string what = e.what();
     auto cut = what.find("] ");  // drop nlohmann's "[json.exception.parse_error.101] "
     throw Error(ErrorKind::malformed, at, "JSON",
-                cut == std::string::npos ? what : what.substr(cut + 2), kAlertDecodeError);
+                cut == std::string::npos ? what : what.substr(cut + 2), Error::kAlertDecodeError);
   }
   need_object(doc, "document");
   if (doc.contains("hsk_decode")) {

@@ -27,8 +27,6 @@ namespace {
 using Json = nlohmann::ordered_json;
 using wire::Registry;
 
-constexpr std::uint8_t kAlertDecodeError = 50;
-constexpr std::uint8_t kAlertUnexpectedMessage = 10;
 constexpr std::uint16_t kExtSignatureAlgorithmsCert = 50;  // RFC 8446 §4.2.3, same body as 13
 
 // ---- values -------------------------------------------------------------------------------
@@ -571,7 +569,7 @@ Json input_json(const Input& in, Negotiated& state, const DecodeOptions& options
         j.update(*pki);
         return j;
       }
-      throw_malformed(0, "input", neither_text(text), kAlertDecodeError);
+      throw_malformed(0, "input", neither_text(text), Error::kAlertDecodeError);
     }
     decoded = from_hex(text, "hex input");
     data = decoded;
@@ -629,7 +627,7 @@ Json input_json(const Input& in, Negotiated& state, const DecodeOptions& options
         throw_malformed(rec.offset, "ChangeCipherSpec",
                         "arrives inside the handshake message that starts at offset " +
                             std::to_string(pending_start),
-                        kAlertUnexpectedMessage);
+                        Error::kAlertUnexpectedMessage);
       }
       wire::Reader cr(rec.fragment, fragment_start, "ChangeCipherSpec");
       wire::ChangeCipherSpec c = wire::decode_change_cipher_spec(cr);
@@ -681,7 +679,7 @@ Json input_json(const Input& in, Negotiated& state, const DecodeOptions& options
       }
     }
     what += ")";
-    throw_malformed(header_at, context, what, kAlertDecodeError);
+    throw_malformed(header_at, context, what, Error::kAlertDecodeError);
   }
   j["records"] = std::move(records);
   return j;

@@ -20,11 +20,7 @@ namespace hsk::io {
 
 namespace {
 
-constexpr std::uint8_t kAlertUnexpectedMessage = 10;
-constexpr std::uint8_t kAlertRecordOverflow = 22;
-constexpr std::uint8_t kAlertDecodeError = Error::kAlertDecodeError;
 constexpr std::uint8_t kAlertLevelFatal = 2;
-constexpr std::uint8_t kAlertCloseNotify = 0;
 
 std::string errno_text(int err) { return std::strerror(err); }
 
@@ -119,6 +115,17 @@ Stream::~Stream() {
   }
 }
 
+void Stream::wait_readable() const {
+  pollfd p{};
+  p.fd = fd_;
+  p.events = POLLIN;
+  while (::poll(&p, 1, -1) < 0) {
+    if (errno != EINTR) {
+      throw Error(ErrorKind::io, name_ + ": poll: " + std::strerror(errno));
+    }
+  }
+}
+
 std::size_t Stream::read_up_to(std::uint8_t* out, std::size_t n) {
   std::size_t got = 0;
   while (got < n) {
@@ -152,7 +159,7 @@ Bytes Stream::read_exact(std::size_t n, const std::string& context, const std::s
     throw Error(ErrorKind::malformed, offset_, context,
                 field + ": end of stream after " + std::to_string(got) + " of " +
                     std::to_string(n) + " bytes",
-                kAlertDecodeError)
+                Error::kAlertDecodeError)
         .with_input(name_);
   }
   return out;
@@ -171,7 +178,7 @@ std::optional<wire::Record> Stream::read_record(std::size_t max_fragment) {
   };
   if (got < wire::kRecordHeaderSize) {
     fail(offset_, "end of stream inside a record header (" + std::to_string(got) + " of 5 bytes)",
-         kAlertDecodeError);
+         Error::kAlertDecodeError);
   }
   // The header is checked before the fragment is read, so a peer that is not speaking TLS
   // (an HTTP reply, hex text) is reported at once instead of being waited on.
@@ -185,18 +192,18 @@ std::optional<wire::Record> Stream::read_record(std::size_t max_fragment) {
     fail(start,
          "type: unknown content type " + std::to_string(type) +
              (hex ? " (this looks like hex text; a stream must carry binary records)" : ""),
-         kAlertUnexpectedMessage);
+         Error::kAlertUnexpectedMessage);
   }
   if (header[1] != 3) {
     fail(start + 1, "version: major version " + std::to_string(header[1]) + " is not 3",
-         kAlertDecodeError);
+         Error::kAlertDecodeError);
   }
   const std::size_t length = std::size_t{header[3]} << 8 | header[4];
   if (length > max_fragment) {
     fail(start + 3,
          "length: fragment length " + std::to_string(length) + " exceeds " +
              std::to_string(max_fragment),
-         kAlertRecordOverflow);
+         Error::kAlertRecordOverflow);
   }
   Bytes raw(wire::kRecordHeaderSize + length);
   std::memcpy(raw.data(), header, wire::kRecordHeaderSize);
@@ -205,7 +212,7 @@ std::optional<wire::Record> Stream::read_record(std::size_t max_fragment) {
     fail(offset_,
          "fragment: end of stream inside a record (" + std::to_string(frag) + " of " +
              std::to_string(length) + " fragment bytes)",
-         kAlertDecodeError);
+         Error::kAlertDecodeError);
   }
   try {
     wire::Reader r(raw, start);
@@ -231,7 +238,7 @@ Flight read_flight(Stream& in, wire::HandshakeType last, const FlightLimits& lim
         throw_malformed(in.offset(), "flight",
                         "more than " + std::to_string(limits.max_records) + " records before " +
                             type_name(last),
-                        kAlertUnexpectedMessage);
+                        Error::kAlertUnexpectedMessage);
       }
       std::optional<wire::Record> rec = in.read_record();
       if (!rec) {
@@ -241,14 +248,14 @@ Flight read_flight(Stream& in, wire::HandshakeType last, const FlightLimits& lim
         if (assembler.pending()) {
           what += ", inside a handshake message";
         }
-        throw_malformed(in.offset(), "flight", what + ")", kAlertDecodeError);
+        throw_malformed(in.offset(), "flight", what + ")", Error::kAlertDecodeError);
       }
       Bytes raw = wire::encode_record(*rec);
       if (f.raw.size() + raw.size() > limits.max_bytes) {
         throw_malformed(rec->offset, "flight",
                         "flight exceeds " + std::to_string(limits.max_bytes) + " bytes before " +
                             type_name(last),
-                        kAlertRecordOverflow);
+                        Error::kAlertRecordOverflow);
       }
       f.raw.insert(f.raw.end(), raw.begin(), raw.end());
       f.records.push_back(*rec);
@@ -265,7 +272,7 @@ Flight read_flight(Stream& in, wire::HandshakeType last, const FlightLimits& lim
             throw_malformed(rec->offset, "flight",
                             "the record that completes " + type_name(last) +
                                 " also starts another handshake message",
-                            kAlertUnexpectedMessage);
+                            Error::kAlertUnexpectedMessage);
           }
           return f;
         }
@@ -280,7 +287,7 @@ Flight read_flight(Stream& in, wire::HandshakeType last, const FlightLimits& lim
         bool stop = false;
         while (!r.empty()) {
           wire::Alert a = wire::decode_alert(r);
-          stop = stop || a.level == kAlertLevelFatal || a.description == kAlertCloseNotify;
+          stop = stop || a.level == kAlertLevelFatal || a.description == Error::kAlertCloseNotify;
           f.alerts.push_back(a);
         }
         if (stop) {
@@ -296,7 +303,7 @@ Flight read_flight(Stream& in, wire::HandshakeType last, const FlightLimits& lim
         throw_malformed(rec->offset, "flight",
                         "record of content type " + std::to_string(rec->content_type) +
                             " in the middle of a handshake message",
-                        kAlertUnexpectedMessage);
+                        Error::kAlertUnexpectedMessage);
       }
       f.stopped_by = rec->content_type;
       return f;

@@ -45,6 +45,12 @@ class Stream {
   // offset is the number of bytes this Stream has consumed so far.
   std::size_t offset() const { return offset_; }
 
+  // wait_readable blocks until the descriptor has data or its end, without consuming anything
+  // (a regular file is always ready). Steps call it before reading their state, so that in a
+  // pipeline started all at once a later step does not read a state the earlier one has not
+  // written yet. Throws hsk::Error(io) naming the stream when poll(2) fails.
+  void wait_readable() const;
+
   // read_exact returns exactly n bytes. End of stream first throws hsk::Error(malformed,
   // alert decode_error) at the offset where the stream ended, naming `context`/`field` and
   // how many of the n bytes arrived; a failed read throws hsk::Error(io). Both name the stream.

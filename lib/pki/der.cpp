@@ -7,17 +7,13 @@
 
 namespace hsk::pki {
 
-namespace {
-constexpr std::uint8_t kAlertBadCertificate = 42;
-}
-
 DerReader::DerReader(ByteView data, std::size_t base_offset, std::string context)
     : r_(data, base_offset, std::move(context)) {}
 
 std::uint8_t DerReader::peek_tag() const { return r_.empty() ? 0 : r_.rest()[0]; }
 
 void DerReader::fail(std::string_view field, std::string_view what) const {
-  r_.fail(field, what, kAlertBadCertificate);
+  r_.fail(field, what, Error::kAlertBadCertificate);
 }
 
 DerElement DerReader::next(std::string_view field) {
@@ -26,7 +22,7 @@ DerElement DerReader::next(std::string_view field) {
   ByteView start = r_.rest();
   e.tag = r_.u8(field);
   if ((e.tag & 0x1f) == 0x1f) {
-    r_.fail_at(e.offset, field, "multi-byte tags are not supported", kAlertBadCertificate);
+    r_.fail_at(e.offset, field, "multi-byte tags are not supported", Error::kAlertBadCertificate);
   }
   std::uint8_t first = r_.u8(field);
   std::size_t len = 0;
@@ -35,17 +31,17 @@ DerElement DerReader::next(std::string_view field) {
   } else {
     std::size_t n = first & 0x7f;
     if (n == 0) {
-      r_.fail_at(e.offset, field, "indefinite length is not DER", kAlertBadCertificate);
+      r_.fail_at(e.offset, field, "indefinite length is not DER", Error::kAlertBadCertificate);
     }
     if (n > 4) {
       r_.fail_at(e.offset, field, "length of " + std::to_string(n) + " bytes is too long",
-                 kAlertBadCertificate);
+                 Error::kAlertBadCertificate);
     }
     for (std::size_t i = 0; i < n; ++i) {
       len = len << 8 | r_.u8(field);
     }
     if (len < 0x80 || (n > 1 && (len >> (8 * (n - 1))) == 0)) {
-      r_.fail_at(e.offset, field, "non-minimal length encoding", kAlertBadCertificate);
+      r_.fail_at(e.offset, field, "non-minimal length encoding", Error::kAlertBadCertificate);
     }
   }
   e.content = r_.take(len, field);
@@ -74,13 +70,13 @@ DerReader DerReader::enter(std::uint8_t t, std::string_view field) {
 Bytes DerReader::integer(std::string_view field) {
   DerElement e = expect(tag::kInteger, field);
   if (e.content.empty()) {
-    r_.fail_at(e.offset, field, "empty INTEGER", kAlertBadCertificate);
+    r_.fail_at(e.offset, field, "empty INTEGER", Error::kAlertBadCertificate);
   }
   if (e.content[0] & 0x80) {
-    r_.fail_at(e.offset, field, "negative INTEGER", kAlertBadCertificate);
+    r_.fail_at(e.offset, field, "negative INTEGER", Error::kAlertBadCertificate);
   }
   if (e.content.size() > 1 && e.content[0] == 0 && !(e.content[1] & 0x80)) {
-    r_.fail_at(e.offset, field, "non-minimal INTEGER", kAlertBadCertificate);
+    r_.fail_at(e.offset, field, "non-minimal INTEGER", Error::kAlertBadCertificate);
   }
   ByteView v = e.content;
   if (v.size() > 1 && v[0] == 0) {
@@ -93,7 +89,7 @@ std::uint64_t DerReader::small_integer(std::string_view field) {
   std::size_t at = r_.offset();
   Bytes v = integer(field);
   if (v.size() > 8) {
-    r_.fail_at(at, field, "INTEGER too large", kAlertBadCertificate);
+    r_.fail_at(at, field, "INTEGER too large", Error::kAlertBadCertificate);
   }
   std::uint64_t out = 0;
   for (std::uint8_t b : v) {
@@ -105,7 +101,7 @@ std::uint64_t DerReader::small_integer(std::string_view field) {
 std::string DerReader::oid(std::string_view field) {
   DerElement e = expect(tag::kOid, field);
   if (e.content.empty() || (e.content.back() & 0x80)) {
-    r_.fail_at(e.offset, field, "malformed OBJECT IDENTIFIER", kAlertBadCertificate);
+    r_.fail_at(e.offset, field, "malformed OBJECT IDENTIFIER", Error::kAlertBadCertificate);
   }
   std::string out;
   std::uint64_t v = 0;
@@ -113,10 +109,10 @@ std::string DerReader::oid(std::string_view field) {
   for (std::size_t i = 0; i < e.content.size(); ++i) {
     std::uint8_t b = e.content[i];
     if (v == 0 && b == 0x80) {
-      r_.fail_at(e.offset, field, "non-minimal OBJECT IDENTIFIER arc", kAlertBadCertificate);
+      r_.fail_at(e.offset, field, "non-minimal OBJECT IDENTIFIER arc", Error::kAlertBadCertificate);
     }
     if (v >> 56) {
-      r_.fail_at(e.offset, field, "OBJECT IDENTIFIER arc too large", kAlertBadCertificate);
+      r_.fail_at(e.offset, field, "OBJECT IDENTIFIER arc too large", Error::kAlertBadCertificate);
     }
     v = v << 7 | (b & 0x7f);
     if (!(b & 0x80)) {
@@ -136,7 +132,7 @@ std::string DerReader::oid(std::string_view field) {
 Bytes DerReader::bit_string(std::string_view field) {
   DerElement e = expect(tag::kBitString, field);
   if (e.content.empty() || e.content[0] != 0) {
-    r_.fail_at(e.offset, field, "BIT STRING with unused bits", kAlertBadCertificate);
+    r_.fail_at(e.offset, field, "BIT STRING with unused bits", Error::kAlertBadCertificate);
   }
   return Bytes(e.content.begin() + 1, e.content.end());
 }
@@ -149,7 +145,7 @@ Bytes DerReader::octet_string(std::string_view field) {
 bool DerReader::boolean(std::string_view field) {
   DerElement e = expect(tag::kBoolean, field);
   if (e.content.size() != 1 || (e.content[0] != 0 && e.content[0] != 0xff)) {
-    r_.fail_at(e.offset, field, "BOOLEAN is not DER", kAlertBadCertificate);
+    r_.fail_at(e.offset, field, "BOOLEAN is not DER", Error::kAlertBadCertificate);
   }
   return e.content[0] == 0xff;
 }
@@ -157,7 +153,7 @@ bool DerReader::boolean(std::string_view field) {
 void DerReader::null(std::string_view field) {
   DerElement e = expect(tag::kNull, field);
   if (!e.content.empty()) {
-    r_.fail_at(e.offset, field, "NULL with content", kAlertBadCertificate);
+    r_.fail_at(e.offset, field, "NULL with content", Error::kAlertBadCertificate);
   }
 }
 

@@ -20,8 +20,6 @@ namespace hsk::pki {
 
 namespace {
 
-constexpr std::uint8_t kAlertBadCertificate = 42;
-
 // ---- small text helpers ------------------------------------------------------------------
 
 char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
@@ -133,7 +131,7 @@ DerReader sub_reader(const DerElement& e, const std::string& context) {
 }
 
 [[noreturn]] void bad(std::size_t offset, std::string_view context, std::string what) {
-  throw_malformed(offset, std::string(context), std::move(what), kAlertBadCertificate);
+  throw_malformed(offset, std::string(context), std::move(what), Error::kAlertBadCertificate);
 }
 
 // ---- time --------------------------------------------------------------------------------
@@ -1336,11 +1334,12 @@ std::vector<Certificate> read_certificates(ByteView data, const std::string& inp
       if (out.empty()) {
         throw Error(ErrorKind::malformed,
                     "no CERTIFICATE block" + (labels.empty() ? std::string() : "; found " + labels),
-                    kAlertBadCertificate);
+                    Error::kAlertBadCertificate);
       }
     } else {
       if (data.empty()) {
-        throw Error(ErrorKind::malformed, "empty input: no certificate", kAlertBadCertificate);
+        throw Error(ErrorKind::malformed, "empty input: no certificate",
+                    Error::kAlertBadCertificate);
       }
       out.push_back(parse_certificate(data));
     }

@@ -13,7 +13,6 @@ namespace hsk::wire {
 
 namespace {
 
-constexpr std::uint8_t kAlertIllegalParameter = 47;
 constexpr std::uint8_t kStatusTypeOcsp = 1;        // RFC 6066 §8
 constexpr std::uint16_t kMinRecordSizeLimit = 64;  // RFC 8449 §4
 
@@ -87,7 +86,7 @@ ServerNameList decode_server_name(Reader& r) {
     n.name_type = list.u8("name_type");
     if (seen.test(n.name_type)) {
       list.fail_at(at, "name_type", "more than one name of type " + std::to_string(n.name_type),
-                   kAlertIllegalParameter);
+                   Error::kAlertIllegalParameter);
     }
     seen.set(n.name_type);
     // host_name(0) is HostName <1..2^16-1>; other types are read with the same shape.
@@ -257,7 +256,7 @@ RecordSizeLimit decode_record_size_limit(Reader& r) {
   if (v.record_size_limit < kMinRecordSizeLimit) {
     r.fail_at(at, "RecordSizeLimit",
               "limit " + std::to_string(v.record_size_limit) + " is below the minimum 64",
-              kAlertIllegalParameter);
+              Error::kAlertIllegalParameter);
   }
   r.expect_end("");
   return v;
@@ -302,7 +301,7 @@ KeyShare decode_key_share(Reader& r, ExtensionOrigin origin) {
       KeyShareEntry e = read_key_share_entry(shares);
       if (seen.test(e.group)) {
         shares.fail_at(at, "group", "more than one KeyShareEntry for group " + hex16(e.group),
-                       kAlertIllegalParameter);
+                       Error::kAlertIllegalParameter);
       }
       seen.set(e.group);
       v.client_shares.push_back(std::move(e));

@@ -15,7 +15,6 @@ namespace hsk::wire {
 
 namespace {
 
-constexpr std::uint8_t kAlertIllegalParameter = 47;
 constexpr std::uint8_t kCurveTypeNamedCurve = 3;  // RFC 8422 §5.4
 constexpr std::uint8_t kStatusTypeOcsp = 1;       // RFC 6066 §8
 
@@ -93,7 +92,7 @@ ServerEcdhParams read_ecdh_params(Reader& r) {
   if (p.curve_type != kCurveTypeNamedCurve) {
     r.fail_at(at, "curve_type",
               "curve type " + std::to_string(p.curve_type) + " is not named_curve(3)",
-              kAlertIllegalParameter);
+              Error::kAlertIllegalParameter);
   }
   p.named_curve = r.u16("namedcurve");
   p.point = r.opaque8("point", 1, 0xff);
@@ -175,7 +174,7 @@ std::vector<Extension> decode_extensions(Reader& r) {
     e.type = block.u16("extension_type");
     if (seen.test(e.type)) {
       block.fail_at(e.offset, "extension_type", "duplicate extension type " + hex16(e.type),
-                    kAlertIllegalParameter);
+                    Error::kAlertIllegalParameter);
     }
     seen.set(e.type);
     e.data = block.opaque16("extension_data", 0, 0xffff);
@@ -542,7 +541,7 @@ ChangeCipherSpec decode_change_cipher_spec(Reader& r) {
   m.type = r.u8("type");
   if (m.type != 1) {
     r.fail_at(at, "type", "type " + std::to_string(m.type) + " is not change_cipher_spec(1)",
-              kAlertIllegalParameter);
+              Error::kAlertIllegalParameter);
   }
   r.expect_end("");
   return m;
@@ -558,7 +557,7 @@ Alert decode_alert(Reader& r) {
   if (m.level != 1 && m.level != 2) {
     r.fail_at(at, "level",
               "level " + std::to_string(m.level) + " is neither warning(1) nor fatal(2)",
-              kAlertIllegalParameter);
+              Error::kAlertIllegalParameter);
   }
   m.description = r.u8("description");
   r.expect_end("");

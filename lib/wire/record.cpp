@@ -10,8 +10,6 @@ namespace hsk::wire {
 
 namespace {
 
-constexpr std::uint8_t kAlertUnexpectedMessage = 10;
-constexpr std::uint8_t kAlertRecordOverflow = 22;
 constexpr std::size_t kHandshakeHeaderSize = 4;
 
 }  // namespace
@@ -27,7 +25,7 @@ Record decode_record(Reader& r, std::size_t max_fragment) {
   if (rec.content_type < static_cast<std::uint8_t>(ContentType::change_cipher_spec) ||
       rec.content_type > static_cast<std::uint8_t>(ContentType::heartbeat)) {
     h.fail_at(type_at, "type", "unknown content type " + std::to_string(rec.content_type),
-              kAlertUnexpectedMessage);
+              Error::kAlertUnexpectedMessage);
   }
   std::size_t version_at = h.offset();
   rec.version = h.u16("version");
@@ -41,7 +39,7 @@ Record decode_record(Reader& r, std::size_t max_fragment) {
     h.fail_at(
         length_at, "length",
         "fragment length " + std::to_string(length) + " exceeds " + std::to_string(max_fragment),
-        kAlertRecordOverflow);
+        Error::kAlertRecordOverflow);
   }
   rec.fragment = h.bytes(length, "fragment");
   r.take(kRecordHeaderSize + length, "record");
@@ -58,6 +56,22 @@ void encode_record(Writer& w, const Record& rec) {
 Bytes encode_record(const Record& rec) {
   Writer w;
   encode_record(w, rec);
+  return w.take();
+}
+
+Bytes encode_records(std::uint8_t content_type, std::uint16_t version, ByteView data) {
+  Writer w;
+  std::size_t at = 0;
+  do {
+    const std::size_t n = std::min(kMaxPlaintext, data.size() - at);
+    Record r;
+    r.content_type = content_type;
+    r.version = version;
+    r.fragment.assign(data.begin() + static_cast<std::ptrdiff_t>(at),
+                      data.begin() + static_cast<std::ptrdiff_t>(at + n));
+    encode_record(w, r);
+    at += n;
+  } while (at < data.size());
   return w.take();
 }
 
@@ -92,7 +106,7 @@ void HandshakeAssembler::add(const Record& rec) {
     throw_malformed(rec.offset, "Handshake",
                     "record of content type " + std::to_string(rec.content_type) +
                         " fed to the handshake assembler",
-                    kAlertUnexpectedMessage);
+                    Error::kAlertUnexpectedMessage);
   }
   if (rec.fragment.empty()) {
     return;

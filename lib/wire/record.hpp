@@ -64,6 +64,10 @@ struct Record {
 Record decode_record(Reader& r, std::size_t max_fragment = kMaxCiphertext);
 void encode_record(Writer& w, const Record& rec);
 Bytes encode_record(const Record& rec);
+// encode_records cuts `data` (e.g. handshake messages back to back) into records of
+// `content_type` at `version` whose fragments hold at most kMaxPlaintext bytes (RFC 5246
+// §6.2.1), in order; empty data gives one empty record.
+Bytes encode_records(std::uint8_t content_type, std::uint16_t version, ByteView data);
 
 // HandshakeMessage is one Handshake struct: msg_type, a 24-bit length and the body.
 struct HandshakeMessage {

@@ -720,7 +720,11 @@ TEST_CASE("client_key_exchange: the chain check, --insecure and the server name"
       auto flight = server_flight(st, s);
       ClientKexOptions o = trusting_ca();
       o.server_name = name;
-      CHECK_NOTHROW(client_key_exchange(st, flight, o, *rng));
+      ClientKexResult res = client_key_exchange(st, flight, o, *rng);
+      CHECK(res.warnings.empty());
+      CHECK(res.keys.master_secret.size() == 48);
+      CHECK(st.secrets.at("master_secret") == res.keys.master_secret);
+      CHECK(st.values.at("server_certificate_verified") == "true");
     }
     for (const char* name : {"example.org", "127.0.0.2", "localhost.example"}) {
       State st = client_state({kRsaAes128Gcm});

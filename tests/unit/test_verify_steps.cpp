@@ -226,9 +226,12 @@ TEST_CASE("verify_steps: chains against the CA the server sent", "[verify_steps]
   for (const auto& k : c.checks) {
     if (k.kind == StepCheckKind::client_chain) {
       saw_client_chain = true;
+      CHECK_FALSE(k.valid);
+      CHECK_FALSE(k.reason.empty());
     }
   }
   CHECK(saw_client_chain);
+  CHECK_FALSE(c.valid());
 }
 
 TEST_CASE("verify_steps: inputs out of order, truncated or not records", "[verify_steps]") {

@@ -11,8 +11,10 @@ norm_steps='[.inputs | to_entries[] | .key as $k | .value.records[]
   | walk(if type == "object" then del(.offset) else . end)'
 norm_cap='walk(if type == "object" then del(.offset, .packet, .time) else . end)'
 
+seen=0
 for d in "$TESTDATA"/handshakes/*/; do
   name=$(basename "$d")
+  seen=$((seen + 1))
   expect_exit 0 "$HSK" decode --json "$d/capture.pcapng"
   mv "$T/out" "$T/cap.jsonl"
   [ "$(jq -s '[.[] | select(.connection)] | length' "$T/cap.jsonl")" = 1 ] || fail "$name: expected one connection"
@@ -27,6 +29,7 @@ for d in "$TESTDATA"/handshakes/*/; do
   [[ "$rest" =~ ^(21true\ )?23true\ $ ]] || fail "$name: after the handshake: $rest"
   [ "$(head -1 "$T/cap.jsonl" | jq -c '[.notes, .errors]')" = '[[],[]]' ] || fail "$name: notes or errors"
 done
+[ "$seen" -ge 10 ] || fail "only $seen recorded captures under $TESTDATA/handshakes"
 
 C=$TESTDATA/captures
 # Reordered / duplicated / 3-segment ClientHello: the same 11 records as the clean capture.

@@ -51,6 +51,7 @@ expect_contains err "ClientHello"
 # Truncated: the stream ends inside the record.
 head -c 40 rsa.tls >trunc.tls
 expect_exit 3 "$HSK" server-respond --state s.json "${rsa[@]}" <trunc.tls
+[ "$(xxd -p "$T/out")" = 15030100020232 ] || fail "truncated ClientHello: expected a decode_error alert record, got $(xxd -p "$T/out")"
 # Empty input, and a message other than ClientHello first.
 expect_exit 3 "$HSK" server-respond --state s.json "${rsa[@]}" </dev/null
 printf '\x16\x03\x01\x00\x04\x0e\x00\x00\x00\x16\x03\x01\x00\x04\x01\x00\x00\x00' >shd.tls

@@ -36,7 +36,16 @@ serve() {
   fail "socat did not start listening"
 }
 
+# stop_server: lets the one-connection server finish on its own (up to 5 s: the client may see
+# our alert record before server-respond has written its error to NAME.srv.err), then kills it.
 stop_server() {
+  local i
+  if [ -n "${spid:-}" ]; then
+    for i in $(seq 50); do
+      kill -0 "$spid" 2>/dev/null || break
+      sleep 0.1
+    done
+  fi
   if [ -n "${spid:-}" ] && kill -0 "$spid" 2>/dev/null; then kill "$spid" 2>/dev/null || true; fi
   if [ -n "${spid:-}" ]; then wait "$spid" 2>/dev/null || true; fi
   spid=""
