@@ -3,13 +3,15 @@
 // capture::TcpReassembler turns the capture into one byte stream per direction of each TCP
 // connection; here each direction's stream is cut into TLS records (RFC 5246 §6.2.1: only the
 // unfinished tail stays buffered), the plaintext records are grouped into units that end at a
-// handshake message boundary, and each unit is decoded by decode_json, so a capture and the
+// handshake message boundary, and each unit is decoded by the decoder behind decode_json
+// (detail::input_records_json; records written compactly here), so a capture and the
 // step files of the same handshake give the same messages. The negotiated version and suite
 // carry from unit to unit through DecodeOptions (what the ServerHello said), which is exactly
 // how decode_json carries them from one input to the next. Records after ChangeCipherSpec, or
 // after a TLS 1.3 ServerHello (RFC 8446 §5), are listed as encrypted.
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <exception>
@@ -58,108 +60,90 @@ Json enum_json(std::uint16_t code, wire::Registry registry) {
   return j;
 }
 
-// RecordSplitter walks the pretty document decode_json returns for one input and copies each
-// object of inputs[0].records out as compact JSON, every "offset" value moved by `base` (the
-// stream offset of the input's first byte). Strings are copied verbatim (escapes included).
-class RecordSplitter {
- public:
-  RecordSplitter(std::string_view doc, std::uint64_t base) : doc_(doc), base_(base) {}
-
-  // next_record_start moves to the opening brace of the next record; false after the last.
-  bool next_record_start() {
-    while (pos_ < doc_.size()) {
-      char ch = doc_[pos_];
-      if (ch == '"') {
-        skip_string();
-        continue;
+// shift_offsets moves every "offset" member of `j` (a record and what it holds) by `base`,
+// the stream offset of its input's first byte.
+void shift_offsets(Json& j, std::uint64_t base) {
+  if (j.is_object()) {
+    for (auto it = j.begin(); it != j.end(); ++it) {
+      if (it.key() == "offset" && it->is_number_unsigned()) {
+        *it = it->get<std::uint64_t>() + base;
+      } else if (it->is_structured()) {
+        shift_offsets(*it, base);
       }
-      if (ch == '{' || ch == '[') {
-        ++depth_;
-        if (ch == '{' && depth_ == kRecordDepth) {
-          return true;
-        }
-      } else if (ch == '}' || ch == ']') {
-        --depth_;
-      }
-      ++pos_;
     }
-    return false;
-  }
-
-  // copy_record appends the record's members (after its opening brace, which the caller
-  // writes) through its closing brace.
-  void copy_record(std::string& out) {
-    ++pos_;  // the opening brace, counted by next_record_start
-    std::size_t key_start = std::string::npos;
-    while (pos_ < doc_.size()) {
-      char ch = doc_[pos_];
-      if (ch == '"') {
-        std::size_t from = pos_;
-        skip_string();
-        out.append(doc_.data() + from, pos_ - from);
-        key_start = from;
-        continue;
-      }
-      if (ch == ' ' || ch == '\n') {
-        ++pos_;
-        continue;
-      }
-      out += ch;
-      ++pos_;
-      if (ch == ':' && key_start != std::string::npos &&
-          doc_.substr(key_start, 8) == "\"offset\"") {
-        while (pos_ < doc_.size() && doc_[pos_] == ' ') {
-          ++pos_;
-        }
-        std::uint64_t v = 0;
-        while (pos_ < doc_.size() && doc_[pos_] >= '0' && doc_[pos_] <= '9') {
-          v = v * 10 + static_cast<std::uint64_t>(doc_[pos_] - '0');
-          ++pos_;
-        }
-        out += std::to_string(v + base_);
-      }
-      key_start = std::string::npos;
-      if (ch == '{' || ch == '[') {
-        ++depth_;
-      } else if (ch == '}' || ch == ']') {
-        if (--depth_ < kRecordDepth) {
-          return;
-        }
+  } else if (j.is_array()) {
+    for (auto& e : j) {
+      if (e.is_structured()) {
+        shift_offsets(e, base);
       }
     }
   }
+}
 
- private:
-  // document {, "inputs" [, input {, "records" [, record {
-  static constexpr int kRecordDepth = 5;
-
-  // skip_string moves past the string that starts at pos_ (a quote not preceded by an odd
-  // run of backslashes ends it).
-  void skip_string() {
-    std::size_t at = pos_ + 1;
-    for (;;) {
-      std::size_t q = doc_.find('"', at);
-      if (q == std::string_view::npos) {
-        pos_ = doc_.size();
-        return;
-      }
-      std::size_t slashes = 0;
-      while (q - slashes > pos_ + 1 && doc_[q - slashes - 1] == '\\') {
-        ++slashes;
-      }
-      if (slashes % 2 == 0) {
-        pos_ = q + 1;
-        return;
-      }
-      at = q + 1;
-    }
+// append_string writes `v` as a JSON string: directly when it is printable ASCII without a
+// quote or backslash (hex, names), otherwise through nlohmann so escapes stay identical.
+void append_string(std::string& out, const std::string& v) {
+  bool plain = std::all_of(v.begin(), v.end(), [](char ch) {
+    auto u = static_cast<unsigned char>(ch);
+    return u >= 0x20 && u < 0x7f && u != '"' && u != '\\';
+  });
+  if (plain) {
+    out += '"';
+    out += v;
+    out += '"';
+  } else {
+    out += Json(v).dump(-1, ' ', false, Json::error_handler_t::replace);
   }
+}
 
-  std::string_view doc_;
-  std::uint64_t base_;
-  std::size_t pos_ = 0;
-  int depth_ = 0;
-};
+// append_compact writes `j` as j.dump() (compact) would, faster for the strings of a record.
+void append_compact(std::string& out, const Json& j) {
+  switch (j.type()) {
+    case Json::value_t::object: {
+      out += '{';
+      bool first = true;
+      for (auto it = j.begin(); it != j.end(); ++it) {
+        if (!first) {
+          out += ',';
+        }
+        first = false;
+        append_string(out, it.key());
+        out += ':';
+        append_compact(out, *it);
+      }
+      out += '}';
+      break;
+    }
+    case Json::value_t::array: {
+      out += '[';
+      bool first = true;
+      for (const auto& e : j) {
+        if (!first) {
+          out += ',';
+        }
+        first = false;
+        append_compact(out, e);
+      }
+      out += ']';
+      break;
+    }
+    case Json::value_t::string:
+      append_string(out, j.get_ref<const std::string&>());
+      break;
+    case Json::value_t::number_unsigned:
+      out += std::to_string(j.get<std::uint64_t>());
+      break;
+    case Json::value_t::number_integer:
+      out += std::to_string(j.get<std::int64_t>());
+      break;
+    case Json::value_t::boolean:
+      out += j.get<bool>() ? "true" : "false";
+      break;
+    default:
+      out += j.dump(-1, ' ', false, Json::error_handler_t::replace);
+      break;
+  }
+}
 
 // RecordMeta is where a record completed: its direction's stream offset, and the packet
 // whose arrival completed it (as Wireshark numbers a reassembled PDU: for bytes that waited in
@@ -524,7 +508,8 @@ class CaptureSink final : public capture::StreamSink {
 
   static bool tls13(const TlsConnection& t) { return t.server_version == kTls13; }
 
-  // flush decodes the gathered unit with decode_json and appends its records.
+  // flush decodes the gathered unit as decode_json would and appends its records as compact
+  // JSON, offsets moved to the stream.
   void flush(TlsConnection& t, Direction dir) {
     DirectionState& d = t.dirs[index_of(dir)];
     if (d.unit.empty()) {
@@ -541,9 +526,9 @@ class CaptureSink final : public capture::StreamSink {
       opts.version = t.server_version == kTls13 ? wire::kTls12 : *t.server_version;
       opts.suite = t.cipher_suite;
     }
-    std::string text;
+    Json records;
     try {
-      text = decode_json(std::span<const Input>(&in, 1), opts);
+      records = detail::input_records_json(in, opts);
     } catch (const Error& e) {
       std::size_t off = e.offset() ? *e.offset() : 0;
       add_error(t, dir,
@@ -554,13 +539,23 @@ class CaptureSink final : public capture::StreamSink {
     if (!t.server_version) {
       learn(t, in.data);
     }
-    // Each record object of inputs[0].records, compacted, offsets moved to the stream.
-    RecordSplitter split(text, d.unit_base);
-    std::size_t i = 0;
-    while (split.next_record_start() && i < metas.size()) {
+    // Each record object, compact, offsets moved to the stream.
+    for (std::size_t i = 0; i < records.size() && i < metas.size(); ++i) {
+      Json& r = records[i];
+      shift_offsets(r, d.unit_base);
       begin_record(t, dir, metas[i]);
-      split.copy_record(t.records);
-      ++i;
+      // begin_record wrote the opening brace and a comma: the record's members follow.
+      bool first = true;
+      for (auto it = r.begin(); it != r.end(); ++it) {
+        if (!first) {
+          t.records += ',';
+        }
+        first = false;
+        append_string(t.records, it.key());
+        t.records += ':';
+        append_compact(t.records, *it);
+      }
+      t.records += '}';
     }
     // A unit holding a ChangeCipherSpec ends with it (RFC 5246 §7.1): protection starts.
     if (record_type_at_end(in.data) == kTypeChangeCipherSpec) {

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "hsk/bytes.hpp"
+#include "inspect/inspect.hpp"
 
 namespace hsk::inspect::detail {
 
@@ -26,5 +27,12 @@ std::optional<nlohmann::ordered_json> pki_document(ByteView data, bool show_secr
 // render_document_text draws a whole document: inputs of TLS records with render_text_doc,
 // inputs of PKI objects (pki_document) as a generic tree.
 std::string render_document_text(const nlohmann::ordered_json& doc, bool offsets);
+
+// input_records_json decodes one input of TLS records exactly as decode_json decodes it as the
+// first input (no state carried from earlier inputs) and returns that input's "records" array,
+// offsets counted from the input's first byte. decode_capture uses it to build each unit's
+// records without serialising a whole document. Throws hsk::Error as decode_json does, but
+// without the input's name attached.
+nlohmann::ordered_json input_records_json(const Input& in, const DecodeOptions& options);
 
 }  // namespace hsk::inspect::detail

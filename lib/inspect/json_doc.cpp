@@ -60,7 +60,17 @@ Json suite_json(std::uint16_t code) {
   return enum_json(code, name);
 }
 
-std::string hex(ByteView b) { return to_hex(b); }
+// hex is to_hex, writing into a string sized once (it is the decoder's hottest helper).
+std::string hex(ByteView b) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out(b.size() * 2, '\0');
+  char* p = out.data();
+  for (std::uint8_t c : b) {
+    *p++ = kDigits[c >> 4];
+    *p++ = kDigits[c & 0x0f];
+  }
+  return out;
+}
 
 template <typename Range>
 Json named_list(Registry registry, const Range& codes) {
@@ -686,6 +696,14 @@ Json input_json(const Input& in, Negotiated& state, const DecodeOptions& options
 }
 
 }  // namespace
+
+namespace detail {
+Json input_records_json(const Input& in, const DecodeOptions& options) {
+  Negotiated state;
+  Json j = input_json(in, state, options);
+  return std::move(j["records"]);
+}
+}  // namespace detail
 
 namespace {
 Json build_document(std::span<const Input> inputs, const DecodeOptions& options) {
