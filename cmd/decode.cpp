@@ -15,6 +15,7 @@
 #include "hsk/error.hpp"
 #include "inspect/inspect.hpp"
 #include "io/file.hpp"
+#include "pki/keys.hpp"
 
 namespace hsk::cmd {
 
@@ -52,6 +53,10 @@ Run setup_decode(CLI::App& sub) {
     std::string suite;
     std::string version;
     int port = -1;
+    std::string keylog;  // --keylog FILE
+    std::string key;     // --key FILE
+    bool app_data = false;
+    std::string split;  // --split DIR
   };
   auto o = std::make_shared<Options>();
   sub.add_option(
@@ -71,6 +76,20 @@ Run setup_decode(CLI::App& sub) {
   sub.add_option("--port", o->port,
                  "Captures: decode only TCP connections with this port on either side")
       ->check(CLI::Range(0, 65535));
+  sub.add_option("--keylog", o->keylog,
+                 "Captures: decrypt TLS 1.0-1.2 connections with the secrets of this NSS key log "
+                 "(CLIENT_RANDOM / PMS_CLIENT_RANDOM lines)")
+      ->type_name("FILE");
+  sub.add_option("--key", o->key,
+                 "Captures: decrypt connections with RSA key exchange with this RSA private key "
+                 "(PEM or DER)")
+      ->type_name("FILE");
+  sub.add_flag("--app-data", o->app_data,
+               "Captures: show decrypted application data whole (default: a short preview)");
+  sub.add_option("--split", o->split,
+                 "Capture: write each TLS connection as step files (1-client-hello.tls ...) in a "
+                 "subdirectory of DIR, created if missing, refused if not empty")
+      ->type_name("DIR");
   return [o]() {
     std::vector<Source> sources;
     if (o->files.empty()) {
@@ -91,6 +110,34 @@ Run setup_decode(CLI::App& sub) {
       captures += s.capture ? 1 : 0;
       sources.push_back(std::move(s));
     }
+    if (!o->split.empty()) {
+      // --split DIR: one capture into step files (hsk-decode(1), SPLIT).
+      if (sources.size() != 1 || captures != 1) {
+        throw_usage("--split takes one packet capture (pcap or pcapng)");
+      }
+      if (!o->suite.empty() || !o->version.empty() || o->offsets || o->show_secret ||
+          !o->keylog.empty() || !o->key.empty() || o->app_data) {
+        throw_usage(
+            "--split writes the records as captured: --suite, --tls-version, --offsets, "
+            "--show-secret, --keylog, --key and --app-data do not apply");
+      }
+      inspect::CaptureSplitOptions sopts;
+      sopts.json = o->json;
+      if (o->port >= 0) {
+        sopts.port = static_cast<std::uint16_t>(o->port);
+      }
+      Source& s = sources.front();
+      std::unique_ptr<capture::CaptureReader> reader =
+          s.name != "-" ? std::make_unique<capture::CaptureReader>(s.name)
+                        : std::make_unique<capture::CaptureReader>(ByteView(s.data), s.name);
+      inspect::CaptureSplitSummary sum =
+          inspect::split_capture(*reader, o->split, sopts,
+                                 [](std::string_view chunk) { io::write_stdout(as_bytes(chunk)); });
+      if (!sum.stop_note.empty()) {
+        fmt::print(stderr, "hsk: warning: {}: {}\n", s.name, sum.stop_note);
+      }
+      return sum.connections_with_errors > 0 ? static_cast<int>(ExitCode::malformed) : 0;
+    }
     if (captures > 0) {
       if (captures != sources.size()) {
         throw_usage("captures and files of records cannot be decoded in one call");
@@ -101,6 +148,22 @@ Run setup_decode(CLI::App& sub) {
       inspect::CaptureDecodeOptions copts;
       copts.json = o->json;
       copts.offsets = o->offsets;
+      // --keylog / --key: decryption (hsk-decode(1), DECRYPTION).
+      std::optional<inspect::KeyLog> keylog;
+      std::optional<crypto::PrivateKey> rsa_key;
+      if (!o->keylog.empty()) {
+        keylog = inspect::parse_keylog(io::read_all(o->keylog), o->keylog);
+        copts.keylog = &*keylog;
+      }
+      if (!o->key.empty()) {
+        rsa_key = pki::read_private_key(o->key);
+        if (rsa_key->type() != crypto::KeyType::rsa) {
+          throw_usage("--key " + o->key + ": not an RSA private key (only RSA key exchange " +
+                      "can be decrypted with a key; use --keylog)");
+        }
+        copts.rsa_key = &*rsa_key;
+      }
+      copts.app_data = o->app_data;
       if (o->port >= 0) {
         copts.port = static_cast<std::uint16_t>(o->port);
       }
@@ -109,6 +172,7 @@ Run setup_decode(CLI::App& sub) {
             ByteView(reinterpret_cast<const std::uint8_t*>(chunk.data()), chunk.size()));
       };
       bool errors = false;
+      bool failing_checks = false;
       for (auto& s : sources) {
         std::unique_ptr<capture::CaptureReader> reader =
             s.data.empty() && s.name != "-"
@@ -119,11 +183,18 @@ Run setup_decode(CLI::App& sub) {
           fmt::print(stderr, "hsk: warning: {}: {}\n", s.name, sum.stop_note);
         }
         errors = errors || sum.connections_with_errors > 0;
+        failing_checks = failing_checks || sum.connections_failing_checks > 0;
       }
-      return errors ? static_cast<int>(ExitCode::malformed) : 0;
+      if (errors) {
+        return static_cast<int>(ExitCode::malformed);
+      }
+      return failing_checks ? static_cast<int>(ExitCode::check_failed) : 0;
     }
     if (o->port >= 0) {
       throw_usage("--port applies to captures only");
+    }
+    if (!o->keylog.empty() || !o->key.empty() || o->app_data) {
+      throw_usage("--keylog, --key and --app-data apply to captures only");
     }
     std::vector<inspect::Input> inputs;
     for (auto& s : sources) {

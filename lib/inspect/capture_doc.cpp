@@ -8,11 +8,16 @@
 // step files of the same handshake give the same messages. The negotiated version and suite
 // carry from unit to unit through DecodeOptions (what the ServerHello said), which is exactly
 // how decode_json carries them from one input to the next. Records after ChangeCipherSpec, or
-// after a TLS 1.3 ServerHello (RFC 8446 §5), are listed as encrypted.
+// after a TLS 1.3 ServerHello (RFC 8446 §5), are listed as encrypted — unless a key log or
+// the server's RSA key gives the master secret: then each direction's records after its
+// ChangeCipherSpec are opened by a crypto::RecordProtection and go through the same units as
+// plaintext ones, while the handshake transcript (kept until both Finished are checked)
+// yields the RFC 7627 session hash and the expected verify_data.
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <cstdio>
 #include <exception>
 #include <memory>
@@ -21,6 +26,9 @@
 
 #include "capture/capture.hpp"
 #include "capture/tcp.hpp"
+#include "crypto/crypto.hpp"
+#include "crypto/record_protection.hpp"
+#include "crypto/tls_crypto.hpp"
 #include "hsk/error.hpp"
 #include "inspect/document.hpp"
 #include "inspect/inspect.hpp"
@@ -37,8 +45,16 @@ using capture::Direction;
 
 constexpr std::uint8_t kTypeChangeCipherSpec = 20;
 constexpr std::uint8_t kTypeHandshake = 22;
+constexpr std::uint8_t kTypeApplicationData = 23;
 constexpr std::uint8_t kTypeHeartbeat = 24;
 constexpr std::uint16_t kExtSupportedVersions = 43;
+constexpr std::uint16_t kExtEncryptThenMac = 22;        // RFC 7366
+constexpr std::uint16_t kExtExtendedMasterSecret = 23;  // RFC 7627
+constexpr std::uint8_t kMsgClientHello = 1;
+constexpr std::uint8_t kMsgServerHello = 2;
+constexpr std::uint8_t kMsgClientKeyExchange = 16;
+constexpr std::uint8_t kMsgFinished = 20;
+constexpr std::size_t kPreviewBytes = 48;  // application data shown without --app-data
 constexpr std::uint16_t kTls13 = 0x0304;
 
 // RFC 8446 §4.1.3: a ServerHello with this random is a HelloRetryRequest.
@@ -152,6 +168,136 @@ struct RecordMeta {
   std::uint64_t offset = 0;
   std::uint64_t packet = 0;
   capture::Timestamp ts;
+  bool decrypted = false;       // the unit holds the record's plaintext, rebuilt
+  std::size_t wire_length = 0;  // decrypted: the length of the protected fragment
+};
+
+// escaped: `data` as printable ASCII with C escapes (\n, \r, \t, \\, \", \xHH).
+std::string escaped(ByteView data) {
+  std::string out;
+  out.reserve(data.size());
+  for (std::uint8_t b : data) {
+    switch (b) {
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '"':
+        out += "\\\"";
+        break;
+      default:
+        if (b >= 0x20 && b < 0x7f) {
+          out += static_cast<char>(b);
+        } else {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\x%02x", b);
+          out += buf;
+        }
+    }
+  }
+  return out;
+}
+
+// valid_utf8: whether `data` is well-formed UTF-8 (RFC 3629: no overlongs, no surrogates).
+bool valid_utf8(ByteView data) {
+  std::size_t i = 0;
+  while (i < data.size()) {
+    std::uint8_t b = data[i];
+    std::size_t n = 0;
+    std::uint32_t cp = 0;
+    if (b < 0x80) {
+      ++i;
+      continue;
+    } else if ((b & 0xe0) == 0xc0) {
+      n = 1;
+      cp = b & 0x1f;
+    } else if ((b & 0xf0) == 0xe0) {
+      n = 2;
+      cp = b & 0x0f;
+    } else if ((b & 0xf8) == 0xf0) {
+      n = 3;
+      cp = b & 0x07;
+    } else {
+      return false;
+    }
+    if (data.size() - i <= n) {
+      return false;
+    }
+    for (std::size_t k = 1; k <= n; ++k) {
+      if ((data[i + k] & 0xc0) != 0x80) {
+        return false;
+      }
+      cp = cp << 6 | (data[i + k] & 0x3f);
+    }
+    static constexpr std::uint32_t kMin[] = {0, 0x80, 0x800, 0x10000};
+    if (cp < kMin[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
+      return false;
+    }
+    i += n + 1;
+  }
+  return true;
+}
+
+// strip_offsets removes every "offset" member under `j` (messages of a decrypted record:
+// their offsets would count into the rebuilt plaintext, not into the stream).
+void strip_offsets(Json& j) {
+  if (j.is_object()) {
+    j.erase("offset");
+    for (auto& el : j.items()) {
+      strip_offsets(el.value());
+    }
+  } else if (j.is_array()) {
+    for (auto& e : j) {
+      strip_offsets(e);
+    }
+  }
+}
+
+// unit_messages: the handshake messages of a unit (whole records, already accepted by the
+// decoder), in order.
+std::vector<wire::HandshakeMessage> unit_messages(ByteView unit) {
+  wire::HandshakeAssembler assembler;
+  wire::Reader r(unit, 0, "unit");
+  while (!r.empty()) {
+    wire::Record rec = wire::decode_record(r, wire::kMaxPlaintext);
+    if (rec.content_type == kTypeHandshake) {
+      assembler.add(rec);
+    }
+  }
+  return assembler.take();
+}
+
+// Decryption: what a connection needs to find its keys and check its Finished messages.
+struct Decryption {
+  bool active = false;  // a key log or a key was given
+  // The handshake transcript (RFC 5246 §7.4.9: every handshake message, headers included,
+  // HelloRequest excluded), kept until both Finished are checked.
+  bool tracking = true;
+  Bytes transcript;
+  std::optional<std::size_t> cke_end;  // transcript length after ClientKeyExchange
+  Bytes cke_body;
+  Bytes client_random;
+  Bytes server_random;
+  bool client_ems = false, server_ems = false, client_etm = false, server_etm = false;
+  enum class Keys { not_tried, ready, unavailable } keys = Keys::not_tried;
+  std::string status;  // see man/hsk-decode.1, DECRYPTION
+  std::string detail;
+  std::string source;
+  bool extended_master_secret = false;
+  bool encrypt_then_mac = false;
+  crypto::PrfKind prf = crypto::PrfKind::tls12_sha256;
+  Bytes master;
+  std::array<std::string, 2> finished{"not seen", "not seen"};  // client, server
+  bool failed = false;       // a check failed (counted in connections_failing_checks)
+  std::size_t failures = 0;  // lines of the connection's "errors" that are such failures
 };
 
 struct DirectionState {
@@ -160,6 +306,9 @@ struct DirectionState {
   bool seen = false;           // data arrived in this direction
   bool stopped = false;        // a gap or a malformed record ended decoding here
   bool is_protected = false;   // ChangeCipherSpec (or a TLS 1.3 ServerHello) passed
+  // Decryption of this direction's protected records (keys known); stopped after a failure.
+  std::unique_ptr<crypto::RecordProtection> opener;
+  bool decrypt_stopped = false;
   // The unit being gathered: whole plaintext records, ending where no handshake message
   // is pending.
   Bytes unit;
@@ -186,6 +335,7 @@ class TlsConnection final : public capture::ConnectionUser {
   bool swapped = false;  // roles unknown and the "server" side sent the ClientHello
   std::optional<std::uint16_t> server_version;
   std::optional<std::uint16_t> cipher_suite;
+  Decryption dec;
 };
 
 class CaptureSink final : public capture::StreamSink {
@@ -194,7 +344,11 @@ class CaptureSink final : public capture::StreamSink {
               const std::function<void(std::string_view)>& emit)
       : name_(std::move(name)), options_(options), emit_(emit) {}
 
-  void on_open(capture::Connection& c) override { c.user = std::make_unique<TlsConnection>(); }
+  void on_open(capture::Connection& c) override {
+    auto t = std::make_unique<TlsConnection>();
+    t->dec.active = options_.keylog != nullptr || options_.rsa_key != nullptr;
+    c.user = std::move(t);
+  }
 
   void on_data(capture::Connection& c, const capture::DataEvent& ev) override {
     auto& t = state(c);
@@ -284,7 +438,16 @@ class CaptureSink final : public capture::StreamSink {
                         "): this connection may be incomplete");
     }
     ++tls_connections_;
-    if (!t.errors.empty()) {
+    if (t.dec.active) {
+      finish_decryption(t);
+      if (t.dec.failed) {
+        ++failing_checks_;
+      }
+      if (t.dec.keys == Decryption::Keys::ready) {
+        ++decrypted_;
+      }
+    }
+    if (t.errors.size() > t.dec.failures) {
       ++with_errors_;
     }
     if (failure_) {
@@ -316,6 +479,8 @@ class CaptureSink final : public capture::StreamSink {
   std::uint64_t tcp_connections() const { return tcp_connections_; }
   std::uint64_t tls_connections() const { return tls_connections_; }
   std::uint64_t with_errors() const { return with_errors_; }
+  std::uint64_t failing_checks() const { return failing_checks_; }
+  std::uint64_t decrypted() const { return decrypted_; }
 
  private:
   static TlsConnection& state(capture::Connection& c) {
@@ -464,6 +629,9 @@ class CaptureSink final : public capture::StreamSink {
       if (d.stopped) {
         return;
       }
+      if (t.dec.active && decrypt(t, dir, type, version, rec, meta)) {
+        return;
+      }
       Json j = Json::object();
       j["offset"] = meta.offset;
       j["content_type"] = enum_json(type, wire::Registry::content_type);
@@ -475,6 +643,14 @@ class CaptureSink final : public capture::StreamSink {
       t.records.append(body, 1, std::string::npos);
       return;
     }
+    plain_record(t, dir, type, rec, meta);
+  }
+
+  // plain_record adds a plaintext record (as received, or rebuilt from a decrypted one) to
+  // the unit being gathered, and flushes the unit when no handshake message is pending.
+  void plain_record(TlsConnection& t, Direction dir, std::uint8_t type, ByteView rec,
+                    const RecordMeta& meta) {
+    DirectionState& d = t.dirs[index_of(dir)];
     if (d.unit.empty()) {
       d.unit_base = meta.offset;
     }
@@ -539,10 +715,17 @@ class CaptureSink final : public capture::StreamSink {
     if (!t.server_version) {
       learn(t, in.data);
     }
+    if (t.dec.active && t.dec.tracking) {
+      track(t, dir, in.data, records);
+    }
     // Each record object, compact, offsets moved to the stream.
     for (std::size_t i = 0; i < records.size() && i < metas.size(); ++i) {
       Json& r = records[i];
-      shift_offsets(r, d.unit_base);
+      if (metas[i].decrypted) {
+        r = decrypted_record(std::move(r), metas[i]);
+      } else {
+        shift_offsets(r, d.unit_base);
+      }
       begin_record(t, dir, metas[i]);
       // begin_record wrote the opening brace and a comma: the record's members follow.
       bool first = true;
@@ -561,6 +744,373 @@ class CaptureSink final : public capture::StreamSink {
     if (record_type_at_end(in.data) == kTypeChangeCipherSpec) {
       d.is_protected = true;
     }
+  }
+
+  // decrypted_record: the record object of a decrypted record: the protected record's offset
+  // and length, "encrypted" and "decrypted", the plaintext's length, then what the plaintext
+  // decoded to (messages without offsets, alert, change_cipher_spec).
+  static Json decrypted_record(Json r, const RecordMeta& meta) {
+    Json out = Json::object();
+    out["offset"] = meta.offset;
+    out["content_type"] = std::move(r["content_type"]);
+    out["version"] = std::move(r["version"]);
+    out["length"] = meta.wire_length;
+    out["encrypted"] = true;
+    out["decrypted"] = true;
+    out["plaintext_length"] = std::move(r["length"]);
+    for (auto it = r.begin(); it != r.end(); ++it) {
+      const std::string& k = it.key();
+      if (k == "offset" || k == "content_type" || k == "version" || k == "length" ||
+          k == "encrypted") {
+        continue;
+      }
+      Json v = std::move(*it);
+      strip_offsets(v);
+      out[k] = std::move(v);
+    }
+    return out;
+  }
+
+  // track adds the unit's handshake messages to the transcript: the hellos give randoms and
+  // extension flags, ClientKeyExchange the session hash's end (RFC 7627 §3) and, for RSA, the
+  // encrypted pre-master secret; each Finished is checked against the transcript before it
+  // (RFC 5246 §7.4.9) and its body in `records` gets "verified" (and, when false,
+  // "expected_verify_data"). Once both Finished are checked the transcript is dropped.
+  void track(TlsConnection& t, Direction dir, ByteView unit, Json& records) {
+    Decryption& x = t.dec;
+    if (tls13(t)) {
+      x.tracking = false;
+      Bytes().swap(x.transcript);
+      return;
+    }
+    bool from_client = side(t, dir) == "client";
+    std::vector<Json> checks;  // per Finished in this unit, in order
+    try {
+      for (const wire::HandshakeMessage& m : unit_messages(unit)) {
+        if (m.msg_type == 0) {
+          continue;  // HelloRequest is not part of the transcript (RFC 5246 §7.4.1.1)
+        }
+        if (m.msg_type == kMsgFinished) {
+          checks.push_back(check_finished(t, from_client, m.body));
+        }
+        std::size_t n = m.body.size();
+        const std::uint8_t header[4] = {m.msg_type, static_cast<std::uint8_t>(n >> 16),
+                                        static_cast<std::uint8_t>(n >> 8),
+                                        static_cast<std::uint8_t>(n)};
+        x.transcript.insert(x.transcript.end(), header, header + 4);
+        x.transcript.insert(x.transcript.end(), m.body.begin(), m.body.end());
+        wire::Reader br(m.body, 0, "message");
+        if (m.msg_type == kMsgClientHello) {
+          wire::ClientHello ch = wire::decode_client_hello(br);
+          x.client_random.assign(ch.random.begin(), ch.random.end());
+          x.client_ems = has_ext(ch.extensions, kExtExtendedMasterSecret);
+          x.client_etm = has_ext(ch.extensions, kExtEncryptThenMac);
+        } else if (m.msg_type == kMsgServerHello) {
+          wire::ServerHello sh = wire::decode_server_hello(br);
+          x.server_random.assign(sh.random.begin(), sh.random.end());
+          x.server_ems = has_ext(sh.extensions, kExtExtendedMasterSecret);
+          x.server_etm = has_ext(sh.extensions, kExtEncryptThenMac);
+        } else if (m.msg_type == kMsgClientKeyExchange) {
+          x.cke_end = x.transcript.size();
+          x.cke_body = m.body;
+        }
+      }
+    } catch (const Error&) {
+      // An SSL 2.0 ClientHello or the like: no transcript to speak of.
+      x.tracking = false;
+      Bytes().swap(x.transcript);
+      return;
+    }
+    if (x.finished[0] != "not seen" && x.finished[1] != "not seen") {
+      x.tracking = false;
+      Bytes().swap(x.transcript);
+    }
+    std::size_t k = 0;
+    for (auto& r : records) {
+      if (!r.contains("messages")) {
+        continue;
+      }
+      for (auto& m : r["messages"]) {
+        if (k < checks.size() && m["msg_type"].value("code", 0) == kMsgFinished &&
+            m.contains("body")) {
+          for (auto& [key, v] : checks[k].items()) {
+            m["body"][key] = v;
+          }
+          ++k;
+        }
+      }
+    }
+  }
+
+  static bool has_ext(const std::optional<std::vector<wire::Extension>>& exts, std::uint16_t type) {
+    return exts && std::any_of(exts->begin(), exts->end(),
+                               [&](const wire::Extension& e) { return e.type == type; });
+  }
+
+  // check_finished compares a Finished body with the verify_data the transcript so far gives;
+  // returns the members to add to its body. Without keys there is nothing to compare.
+  Json check_finished(TlsConnection& t, bool from_client, ByteView body) {
+    Decryption& x = t.dec;
+    Json out = Json::object();
+    if (x.keys != Decryption::Keys::ready) {
+      return out;
+    }
+    Bytes want = crypto::verify_data(x.prf, x.master, from_client,
+                                     crypto::transcript_hash(x.prf, x.transcript));
+    bool ok = crypto::ct_equal(want, body);
+    out["verified"] = ok;
+    x.finished[from_client ? 0 : 1] = ok ? "verified" : "mismatch";
+    if (!ok) {
+      out["expected_verify_data"] = to_hex(want);
+      x.failed = true;
+      ++x.failures;
+      t.errors.push_back(std::string(from_client ? "client" : "server") +
+                         ": Finished: verify_data " + to_hex(body) + " does not match " +
+                         to_hex(want) +
+                         " computed from the transcript (alert decrypt_error): wrong secret or "
+                         "altered handshake");
+    }
+    return out;
+  }
+
+  // setup_keys finds the connection's master secret and keys both directions' openers, or
+  // says in the status why not.
+  void setup_keys(TlsConnection& t) {
+    Decryption& x = t.dec;
+    x.keys = Decryption::Keys::unavailable;
+    if (!t.server_version || !t.cipher_suite) {
+      x.status = "no secret";
+      x.detail = "no ServerHello in the capture";
+      return;
+    }
+    const wire::CipherSuite* suite = wire::find_cipher_suite(*t.cipher_suite);
+    std::uint16_t version = *t.server_version;
+    try {
+      if (suite == nullptr) {
+        throw Error(ErrorKind::usage,
+                    "unknown cipher suite " +
+                        hex_byte(static_cast<std::uint8_t>(*t.cipher_suite >> 8)) +
+                        hex_byte(static_cast<std::uint8_t>(*t.cipher_suite & 0xff)).substr(2));
+      }
+      crypto::require_record_protection(*suite, version);
+      x.prf = crypto::prf_kind(version, *suite);
+    } catch (const Error& e) {
+      x.status = "unsupported";
+      x.detail = e.detail();
+      return;
+    }
+    if (x.client_random.size() != crypto::kRandomLength ||
+        x.server_random.size() != crypto::kRandomLength) {
+      x.status = "no secret";
+      x.detail = "the hellos are not in the capture";
+      return;
+    }
+    std::string cr = to_hex(x.client_random);
+    Bytes master;
+    Bytes pms;
+    const KeyLog* log = options_.keylog;
+    if (log != nullptr && log->master_secrets.count(cr) > 0) {
+      master = log->master_secrets.at(cr);
+      x.source = "keylog";
+    } else if (log != nullptr && log->pre_master_secrets.count(cr) > 0) {
+      pms = log->pre_master_secrets.at(cr);
+      x.source = "keylog pre-master secret";
+    } else if (options_.rsa_key != nullptr && suite->kx == wire::KeyExchange::rsa &&
+               !x.cke_body.empty()) {
+      x.source = "RSA key";
+      std::size_t n = x.cke_body.size();
+      if (n < 2 || (std::size_t{x.cke_body[0]} << 8 | x.cke_body[1]) != n - 2) {
+        x.status = "failed";
+        x.detail =
+            "the ClientKeyExchange does not hold a length-prefixed encrypted pre-master secret";
+        fail_check(t, x.detail);
+        return;
+      }
+      Bytes fallback(crypto::kRsaPreMasterLength, 0);
+      try {
+        pms = crypto::rsa_decrypt_fixed_length(*options_.rsa_key, ByteView(x.cke_body).subspan(2),
+                                               fallback, rng());
+      } catch (const Error&) {
+        pms = fallback;  // a key the countermeasure cannot use: as a wrong key
+      }
+      // The countermeasure returns the fallback for any fault; a real pre-master secret
+      // starts with the client's version (RFC 5246 §7.4.7.1), never with two zero bytes.
+      if (pms == fallback) {
+        x.status = "failed";
+        x.detail = "the RSA key does not decrypt the pre-master secret (not the server's key?)";
+        fail_check(t, x.detail);
+        return;
+      }
+    } else {
+      x.status = "no secret";
+      x.detail = "no key log line for client random " + cr;
+      if (options_.rsa_key != nullptr) {
+        x.detail += suite->kx == wire::KeyExchange::rsa
+                        ? " and no ClientKeyExchange in the capture (resumed session?)"
+                        : "; the RSA key only helps with RSA key exchange";
+      }
+      return;
+    }
+    try {
+      x.extended_master_secret = x.client_ems && x.server_ems;
+      if (!pms.empty()) {
+        if (x.extended_master_secret) {
+          if (!x.cke_end) {
+            x.status = "no secret";
+            x.detail = "extended master secret: no ClientKeyExchange in the capture";
+            return;
+          }
+          Bytes session_hash =
+              crypto::transcript_hash(x.prf, ByteView(x.transcript).first(*x.cke_end));
+          master = crypto::extended_master_secret(x.prf, pms, session_hash);
+        } else {
+          master = crypto::master_secret(x.prf, pms, x.client_random, x.server_random);
+        }
+      }
+      if (master.size() != crypto::kMasterSecretLength) {
+        throw Error(ErrorKind::usage,
+                    "master secret of " + std::to_string(master.size()) + " bytes");
+      }
+      Bytes block = crypto::key_block(x.prf, master, x.server_random, x.client_random,
+                                      crypto::key_block_length(*suite, version));
+      crypto::KeyBlock parts = crypto::split_key_block(*suite, version, block);
+      bool etm = x.client_etm && x.server_etm && suite->mac != "AEAD";
+      x.encrypt_then_mac = etm;
+      Direction client_dir = t.swapped ? Direction::server_to_client : Direction::client_to_server;
+      Direction server_dir = t.swapped ? Direction::client_to_server : Direction::server_to_client;
+      t.dirs[index_of(client_dir)].opener = std::make_unique<crypto::RecordProtection>(
+          crypto::record_keys(*suite, version, parts, true, etm),
+          crypto::RecordProtection::Direction::open);
+      t.dirs[index_of(server_dir)].opener = std::make_unique<crypto::RecordProtection>(
+          crypto::record_keys(*suite, version, parts, false, etm),
+          crypto::RecordProtection::Direction::open);
+    } catch (const Error& e) {
+      x.status = "unsupported";
+      x.detail = e.detail();
+      return;
+    }
+    x.master = std::move(master);
+    x.keys = Decryption::Keys::ready;
+    x.status = "decrypted";
+  }
+
+  void fail_check(TlsConnection& t, const std::string& what) {
+    t.dec.failed = true;
+    ++t.dec.failures;
+    t.errors.push_back("decryption: " + what);
+  }
+
+  // decrypt opens one protected record of `dir` and hands its plaintext on: application data
+  // straight to the records, anything else through a unit as a plaintext record would go.
+  // Returns false when the record stays encrypted (no keys, or this direction failed).
+  bool decrypt(TlsConnection& t, Direction dir, std::uint8_t type, std::uint16_t version,
+               ByteView rec, const RecordMeta& meta) {
+    if (tls13(t)) {
+      return false;
+    }
+    DirectionState& d = t.dirs[index_of(dir)];
+    if (t.dec.keys == Decryption::Keys::not_tried) {
+      setup_keys(t);
+      if (t.dec.keys != Decryption::Keys::ready) {
+        // No Finished will be checked: the transcript is not needed any more.
+        t.dec.tracking = false;
+        Bytes().swap(t.dec.transcript);
+      }
+    }
+    if (t.dec.keys != Decryption::Keys::ready || d.decrypt_stopped || !d.opener) {
+      return false;
+    }
+    ByteView fragment = rec.subspan(wire::kRecordHeaderSize);
+    Bytes plain;
+    try {
+      plain = d.opener->open(type, version, fragment);
+    } catch (const Error& e) {
+      Error at(e.kind(), static_cast<std::size_t>(meta.offset), "", e.detail(), e.alert());
+      t.dec.failed = true;
+      ++t.dec.failures;
+      t.dec.status = "failed";
+      t.errors.push_back(side(t, dir) + ": stream " + at.message() +
+                         ": decryption of this direction stops");
+      d.decrypt_stopped = true;
+      return false;
+    }
+    RecordMeta m = meta;
+    m.decrypted = true;
+    m.wire_length = fragment.size();
+    if (type == kTypeApplicationData) {
+      Json j = Json::object();
+      j["offset"] = meta.offset;
+      j["content_type"] = enum_json(type, wire::Registry::content_type);
+      j["version"] = enum_json(version, wire::Registry::protocol_version);
+      j["length"] = fragment.size();
+      j["encrypted"] = true;
+      j["decrypted"] = true;
+      j["plaintext_length"] = plain.size();
+      Json a = Json::object();
+      if (options_.app_data) {
+        a["hex"] = to_hex(plain);
+        if (valid_utf8(plain)) {
+          a["text"] = std::string(plain.begin(), plain.end());
+        }
+      } else {
+        std::size_t n = std::min(plain.size(), kPreviewBytes);
+        a["preview"] = escaped(ByteView(plain).first(n)) + (n < plain.size() ? "..." : "");
+      }
+      j["application_data"] = std::move(a);
+      begin_record(t, dir, m);
+      std::string body;
+      append_compact(body, j);
+      t.records.append(body, 1, std::string::npos);
+      return true;
+    }
+    Bytes rebuilt = {
+        type, static_cast<std::uint8_t>(version >> 8), static_cast<std::uint8_t>(version),
+        static_cast<std::uint8_t>(plain.size() >> 8), static_cast<std::uint8_t>(plain.size())};
+    rebuilt.insert(rebuilt.end(), plain.begin(), plain.end());
+    plain_record(t, dir, type, rebuilt, m);
+    if (type == kTypeChangeCipherSpec) {
+      // Renegotiation (RFC 5746): new keys from a handshake hsk does not follow.
+      d.decrypt_stopped = true;
+      t.notes.push_back(side(t, dir) +
+                        ": a ChangeCipherSpec under protection (renegotiation): the records "
+                        "after it stay encrypted");
+    }
+    return true;
+  }
+
+  // finish_decryption settles the status of a connection that never needed keys.
+  void finish_decryption(TlsConnection& t) {
+    Decryption& x = t.dec;
+    Bytes().swap(x.transcript);
+    if (tls13(t)) {
+      x.status = "unsupported";
+      x.detail = "TLS 1.3: hsk decrypts TLS 1.0-1.2 only";
+    } else if (x.keys == Decryption::Keys::not_tried) {
+      x.status = "not needed";
+      x.detail = "no protected records";
+    } else if (x.failed) {
+      x.status = "failed";
+    }
+  }
+
+  crypto::Rng& rng() {
+    if (!rng_) {
+      rng_ = crypto::system_rng();
+    }
+    return *rng_;
+  }
+
+  // decryption_json: the connection's "decryption" object (schema in man/hsk-decode.1).
+  static Json decryption_json(const Decryption& x) {
+    Json j = Json::object();
+    j["status"] = x.status;
+    j["detail"] = x.detail;
+    j["master_secret_from"] = x.source;
+    j["extended_master_secret"] = x.extended_master_secret;
+    j["encrypt_then_mac"] = x.encrypt_then_mac;
+    j["client_finished"] = x.finished[0];
+    j["server_finished"] = x.finished[1];
+    return j;
   }
 
   // begin_record opens a record object with its direction, packet and time.
@@ -641,6 +1191,9 @@ class CaptureSink final : public capture::StreamSink {
     j["last_time"] = time_text(c.last_ts);
     j["close"] = std::string(capture::close_reason_name(reason));
     j["records"] = nullptr;  // spliced in below: already compact JSON
+    if (t.dec.active) {
+      j["decryption"] = decryption_json(t.dec);
+    }
     j["notes"] = std::move(t.notes);
     j["errors"] = std::move(t.errors);
     std::string out = j.dump(-1, ' ', false, Json::error_handler_t::replace);
@@ -673,27 +1226,61 @@ class CaptureSink final : public capture::StreamSink {
                                    : ", packets " + std::to_string(p0) + "-" + std::to_string(p1)) +
                          ":\n";
       out += head;
-      Json in = Json::object();
-      in["name"] = "";
-      in["format"] = "capture";
-      in["records"] = std::move(run);
-      Json doc = Json::object();
-      doc["inputs"] = Json::array({std::move(in)});
-      std::string tree = detail::render_text_doc(doc, options_.offsets);
-      // Drop the renderer's "input" line, indent the records under the run's header.
-      std::size_t nl = tree.find('\n');
-      std::size_t pos = nl == std::string::npos ? tree.size() : nl + 1;
-      while (pos < tree.size()) {
-        std::size_t end = tree.find('\n', pos);
-        if (end == std::string::npos) {
-          end = tree.size();
+      if (t.dec.active) {
+        // Record by record: a decrypted one gets its plaintext lines after its header.
+        for (auto& r : run) {
+          bool decrypted = r.value("decrypted", false);
+          Json extra;
+          if (decrypted) {
+            extra = Json::object();
+            extra["plaintext_length"] = r["plaintext_length"];
+            if (r.contains("application_data")) {
+              extra["application_data"] = std::move(r["application_data"]);
+              r.erase("application_data");
+            }
+            r.erase("encrypted");
+          }
+          std::string tree = run_text(Json::array({std::move(r)}));
+          if (decrypted) {
+            std::size_t nl = tree.find('\n');
+            std::string lines = "      decrypted: " +
+                                std::to_string(extra["plaintext_length"].get<std::uint64_t>()) +
+                                " bytes of plaintext\n";
+            if (extra.contains("application_data")) {
+              lines += app_data_text(extra["application_data"]);
+            }
+            tree.insert(nl == std::string::npos ? tree.size() : nl + 1, lines);
+          }
+          out += tree;
         }
-        out += "  ";
-        out.append(tree, pos, end - pos);
-        out += '\n';
-        pos = end + 1;
+      } else {
+        out += run_text(std::move(run));
       }
       i = k;
+    }
+    if (t.dec.active) {
+      const Decryption& x = t.dec;
+      std::string line = "  decryption: " + x.status;
+      std::vector<std::string> parts;
+      if (!x.detail.empty()) {
+        parts.push_back(x.detail);
+      }
+      if (!x.source.empty()) {
+        parts.push_back("master secret from " + x.source);
+      }
+      if (x.keys == Decryption::Keys::ready) {
+        parts.push_back(x.extended_master_secret ? "extended master secret"
+                                                 : "no extended master secret");
+        if (x.encrypt_then_mac) {
+          parts.push_back("encrypt_then_mac");
+        }
+        parts.push_back("client Finished " + x.finished[0]);
+        parts.push_back("server Finished " + x.finished[1]);
+      }
+      for (std::size_t p = 0; p < parts.size(); ++p) {
+        line += (p == 0 ? " (" : "; ") + parts[p];
+      }
+      out += line + (parts.empty() ? "\n" : ")\n");
     }
     for (const auto& n : t.notes) {
       out += "  note: " + n.get<std::string>() + "\n";
@@ -702,6 +1289,43 @@ class CaptureSink final : public capture::StreamSink {
       out += "  error: " + e.get<std::string>() + "\n";
     }
     return out;
+  }
+
+  // run_text draws records of one direction with the file renderer, indented under the run's
+  // header line (the renderer's "input" line dropped).
+  std::string run_text(Json run) const {
+    Json in = Json::object();
+    in["name"] = "";
+    in["format"] = "capture";
+    in["records"] = std::move(run);
+    Json doc = Json::object();
+    doc["inputs"] = Json::array({std::move(in)});
+    std::string tree = detail::render_text_doc(doc, options_.offsets);
+    std::string out;
+    std::size_t nl = tree.find('\n');
+    std::size_t pos = nl == std::string::npos ? tree.size() : nl + 1;
+    while (pos < tree.size()) {
+      std::size_t end = tree.find('\n', pos);
+      if (end == std::string::npos) {
+        end = tree.size();
+      }
+      out += "  ";
+      out.append(tree, pos, end - pos);
+      out += '\n';
+      pos = end + 1;
+    }
+    return out;
+  }
+
+  // app_data_text: the lines of decrypted application data: the preview, or (--app-data) the
+  // whole text escaped, or the hex when it is not UTF-8.
+  static std::string app_data_text(const Json& a) {
+    if (a.contains("preview")) {
+      return "      data: \"" + a["preview"].get<std::string>() + "\"\n";
+    }
+    const std::string& hex = a["hex"].get_ref<const std::string&>();
+    Bytes data = from_hex(hex);
+    return "      data: \"" + escaped(data) + "\"\n";
   }
 
   std::string name_;
@@ -714,9 +1338,86 @@ class CaptureSink final : public capture::StreamSink {
   std::uint64_t tcp_connections_ = 0;
   std::uint64_t tls_connections_ = 0;
   std::uint64_t with_errors_ = 0;
+  std::uint64_t failing_checks_ = 0;
+  std::uint64_t decrypted_ = 0;
+  std::unique_ptr<crypto::Rng> rng_;
 };
 
 }  // namespace
+
+KeyLog parse_keylog(ByteView text, const std::string& name) {
+  KeyLog log;
+  std::size_t pos = 0;
+  std::size_t number = 0;
+  while (pos < text.size()) {
+    std::size_t end = pos;
+    while (end < text.size() && text[end] != '\n') {
+      ++end;
+    }
+    std::string line(text.begin() + static_cast<std::ptrdiff_t>(pos),
+                     text.begin() + static_cast<std::ptrdiff_t>(end));
+    pos = end + 1;
+    ++number;
+    if (!line.empty() && line.back() == '\r') {
+      line.pop_back();
+    }
+    std::vector<std::string> fields;
+    std::size_t i = 0;
+    while (i < line.size()) {
+      while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) {
+        ++i;
+      }
+      std::size_t start = i;
+      while (i < line.size() && line[i] != ' ' && line[i] != '\t') {
+        ++i;
+      }
+      if (i > start) {
+        fields.push_back(line.substr(start, i - start));
+      }
+    }
+    if (fields.empty() || fields[0][0] == '#') {
+      continue;
+    }
+    bool master = fields[0] == "CLIENT_RANDOM";
+    if (!master && fields[0] != "PMS_CLIENT_RANDOM") {
+      continue;  // TLS 1.3 traffic secrets, "RSA" lines, ...: not used here
+    }
+    auto bad = [&](const std::string& what) {
+      return Error(ErrorKind::usage,
+                   name + ":" + std::to_string(number) + ": " + fields[0] + ": " + what);
+    };
+    if (fields.size() != 3) {
+      throw bad("expected 3 fields (label, client random, secret), found " +
+                std::to_string(fields.size()));
+    }
+    auto parse = [&](const std::string& hex, const char* what) {
+      bool ok = hex.size() % 2 == 0 && std::all_of(hex.begin(), hex.end(), [](char ch) {
+                  return std::isxdigit(static_cast<unsigned char>(ch)) != 0;
+                });
+      if (!ok) {
+        throw bad(std::string(what) + " is not hex digits: \"" +
+                  hex.substr(0, std::min<std::size_t>(hex.size(), 16)) + "\"");
+      }
+      return from_hex(hex);
+    };
+    Bytes random = parse(fields[1], "client random");
+    if (random.size() != crypto::kRandomLength) {
+      throw bad("client random is " + std::to_string(fields[1].size()) +
+                " hex digits, expected 64");
+    }
+    Bytes secret = parse(fields[2], master ? "master secret" : "pre-master secret");
+    if (master && secret.size() != crypto::kMasterSecretLength) {
+      throw bad("master secret is " + std::to_string(fields[2].size()) +
+                " hex digits, expected 96");
+    }
+    if (secret.empty()) {
+      throw bad("empty pre-master secret");
+    }
+    auto& map = master ? log.master_secrets : log.pre_master_secrets;
+    map[to_hex(random)] = std::move(secret);
+  }
+  return log;
+}
 
 CaptureDecodeSummary decode_capture(capture::CaptureReader& reader,
                                     const CaptureDecodeOptions& options,
@@ -747,6 +1448,9 @@ CaptureDecodeSummary decode_capture(capture::CaptureReader& reader,
   summary.tcp_connections = sink.tcp_connections();
   summary.tls_connections = sink.tls_connections();
   summary.connections_with_errors = sink.with_errors();
+  summary.connections_decrypted = sink.decrypted();
+  summary.connections_failing_checks = sink.failing_checks();
+  const bool decrypting = options.keylog != nullptr || options.rsa_key != nullptr;
   summary.stop_note = reader.stop_note();
 
   if (options.json) {
@@ -759,6 +1463,10 @@ CaptureDecodeSummary decode_capture(capture::CaptureReader& reader,
     s["tcp_connections"] = summary.tcp_connections;
     s["tls_connections"] = summary.tls_connections;
     s["connections_with_errors"] = summary.connections_with_errors;
+    if (decrypting) {
+      s["connections_decrypted"] = summary.connections_decrypted;
+      s["connections_failing_checks"] = summary.connections_failing_checks;
+    }
     s["stop_note"] = summary.stop_note;
     j["summary"] = std::move(s);
     emit(j.dump(-1, ' ', false, Json::error_handler_t::replace) + "\n");
@@ -768,6 +1476,12 @@ CaptureDecodeSummary decode_capture(capture::CaptureReader& reader,
                        " TCP connections, " + std::to_string(summary.tls_connections) + " TLS";
     if (summary.connections_with_errors > 0) {
       line += ", " + std::to_string(summary.connections_with_errors) + " with errors";
+    }
+    if (decrypting) {
+      line += ", " + std::to_string(summary.connections_decrypted) + " decrypted";
+      if (summary.connections_failing_checks > 0) {
+        line += ", " + std::to_string(summary.connections_failing_checks) + " failing checks";
+      }
     }
     if (!summary.stop_note.empty()) {
       line += "; " + summary.stop_note;

@@ -15,8 +15,13 @@
 #include <vector>
 
 #include "capture/capture.hpp"
+#include "crypto/crypto.hpp"
+#include "crypto/record_protection.hpp"
+#include "crypto/tls_crypto.hpp"
 #include "hsk/bytes.hpp"
+#include "hsk/error.hpp"
 #include "inspect/inspect.hpp"
+#include "wire/registry.hpp"
 
 using hsk::Bytes;
 using hsk::ByteView;
@@ -273,4 +278,342 @@ TEST_CASE("capture decode: text names both sides and the problems", "[capture_do
         std::string::npos);
   CHECK(out.find("capture g.pcap: 11 packets, 1 TCP connections, 1 TLS, 1 with errors\n") !=
         std::string::npos);
+}
+
+// ---------------------------------------------------------------- decryption (--keylog)
+//
+// A hand-built capture: the recorded tls12-ecdhe-rsa handshake (ECDHE-RSA-AES128-GCM-SHA256)
+// up to each side's ChangeCipherSpec, then Finished, application data and close_notify
+// sealed here under a master secret of the test's choosing (its key log line). The live
+// interop cases (tests/cli/decode/capture_keylog.sh) compare with openssl and tshark; these
+// cover what a live peer will not send: a Finished that does not match, a tampered record.
+
+namespace {
+
+void put16be(Bytes& b, std::uint32_t v) {
+  b.push_back(static_cast<std::uint8_t>(v >> 8));
+  b.push_back(static_cast<std::uint8_t>(v));
+}
+void put32be(Bytes& b, std::uint32_t v) {
+  put16be(b, v >> 16);
+  put16be(b, v & 0xffff);
+}
+void put32le(Bytes& b, std::uint32_t v) {
+  for (int i = 0; i < 4; ++i) {
+    b.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
+  }
+}
+
+// RawPcap: classic pcap, LINKTYPE_RAW (101), IPv4 10.0.0.1:cport <-> 10.0.0.2:443.
+struct RawPcap {
+  Bytes out;
+  std::uint32_t usec = 0;
+  RawPcap() {
+    put32le(out, 0xa1b2c3d4);
+    put32le(out, 2 | 4 << 16);
+    put32le(out, 0);
+    put32le(out, 0);
+    put32le(out, 65535);
+    put32le(out, 101);
+  }
+  void segment(bool from_client, std::uint16_t cport, std::uint32_t seq, std::uint32_t ack,
+               std::uint8_t flags, ByteView payload) {
+    Bytes tcp;
+    put16be(tcp, from_client ? cport : 443);
+    put16be(tcp, from_client ? 443 : cport);
+    put32be(tcp, seq);
+    put32be(tcp, ack);
+    tcp.push_back(5 << 4);
+    tcp.push_back(flags);
+    put16be(tcp, 65535);
+    put32be(tcp, 0);
+    tcp.insert(tcp.end(), payload.begin(), payload.end());
+    Bytes ip{0x45, 0};
+    put16be(ip, static_cast<std::uint32_t>(20 + tcp.size()));
+    put32be(ip, 0x12344000);
+    ip.insert(ip.end(), {64, 6, 0, 0});
+    Bytes a{10, 0, 0, 1}, b{10, 0, 0, 2};
+    const Bytes& src = from_client ? a : b;
+    const Bytes& dst = from_client ? b : a;
+    ip.insert(ip.end(), src.begin(), src.end());
+    ip.insert(ip.end(), dst.begin(), dst.end());
+    ip.insert(ip.end(), tcp.begin(), tcp.end());
+    put32le(out, 1700000000);
+    put32le(out, usec++);
+    put32le(out, static_cast<std::uint32_t>(ip.size()));
+    put32le(out, static_cast<std::uint32_t>(ip.size()));
+    out.insert(out.end(), ip.begin(), ip.end());
+  }
+  // connection: SYN, SYN-ACK, then the client's and the server's streams as alternating
+  // flights (one segment each), then FIN both ways.
+  void connection(std::uint16_t cport, const std::vector<std::pair<bool, Bytes>>& flights) {
+    std::uint32_t cseq = 1000, sseq = 5000;
+    segment(true, cport, cseq++, 0, 0x02, {});
+    segment(false, cport, sseq++, cseq, 0x12, {});
+    for (const auto& [client, data] : flights) {
+      if (client) {
+        segment(true, cport, cseq, sseq, 0x18, data);
+        cseq += static_cast<std::uint32_t>(data.size());
+      } else {
+        segment(false, cport, sseq, cseq, 0x18, data);
+        sseq += static_cast<std::uint32_t>(data.size());
+      }
+    }
+    segment(true, cport, cseq++, sseq, 0x11, {});
+    segment(false, cport, sseq++, cseq, 0x11, {});
+  }
+};
+
+// handshake_bytes: the concatenated fragments of the handshake records in `records`.
+Bytes handshake_bytes(ByteView records) {
+  Bytes out;
+  std::size_t pos = 0;
+  while (pos + 5 <= records.size()) {
+    std::size_t n = std::size_t{records[pos + 3]} << 8 | records[pos + 4];
+    if (records[pos] == 22) {
+      out.insert(out.end(), records.begin() + pos + 5, records.begin() + pos + 5 + n);
+    }
+    pos += 5 + n;
+  }
+  return out;
+}
+
+// SealedSession: the recorded handshake plus the protected records of both sides.
+struct SealedSession {
+  Bytes master = Bytes(48, 0x42);
+  Bytes client_random;
+  Bytes client_flight, server_flight;  // each side's protected part, after its CCS
+  Bytes client_hello, server_flight_plain, client_plain, server_plain;
+  Bytes server_app_record;  // the server's application data record (for tampering)
+
+  explicit SealedSession(bool bad_client_finished) {
+    const std::string dir = kData + "/handshakes/tls12-ecdhe-rsa/";
+    client_hello = read_file(dir + "1-client-hello.tls");
+    server_flight_plain = read_file(dir + "2-server-flight.tls");
+    Bytes c3 = read_file(dir + "3-client-flight.tls");
+    Bytes s4 = read_file(dir + "4-server-finished.tls");
+    // CKE record, CCS record / NST record, CCS record: the plaintext before protection.
+    std::size_t cke = 5 + (std::size_t{c3[3]} << 8 | c3[4]);
+    client_plain.assign(c3.begin(), c3.begin() + static_cast<std::ptrdiff_t>(cke + 6));
+    std::size_t nst = 5 + (std::size_t{s4[3]} << 8 | s4[4]);
+    server_plain.assign(s4.begin(), s4.begin() + static_cast<std::ptrdiff_t>(nst + 6));
+    client_random.assign(client_hello.begin() + 11, client_hello.begin() + 43);
+    Bytes server_random(server_flight_plain.begin() + 11, server_flight_plain.begin() + 43);
+
+    const hsk::wire::CipherSuite& suite = *hsk::wire::find_cipher_suite(0xc02f);
+    auto prf = hsk::crypto::PrfKind::tls12_sha256;
+    Bytes block = hsk::crypto::key_block(prf, master, server_random, client_random,
+                                         hsk::crypto::key_block_length(suite, 0x0303));
+    auto parts = hsk::crypto::split_key_block(suite, 0x0303, block);
+    using RP = hsk::crypto::RecordProtection;
+    RP client(hsk::crypto::record_keys(suite, 0x0303, parts, true, false), RP::Direction::seal);
+    RP server(hsk::crypto::record_keys(suite, 0x0303, parts, false, false), RP::Direction::seal);
+    auto rng = hsk::crypto::seeded_rng("capture keylog test");
+
+    Bytes transcript = handshake_bytes(client_hello);
+    Bytes more = handshake_bytes(server_flight_plain);
+    transcript.insert(transcript.end(), more.begin(), more.end());
+    more = handshake_bytes(client_plain);
+    transcript.insert(transcript.end(), more.begin(), more.end());
+    Bytes cf{20, 0, 0, 12};
+    Bytes vd =
+        hsk::crypto::verify_data(prf, master, true, hsk::crypto::transcript_hash(prf, transcript));
+    if (bad_client_finished) {
+      vd.assign(12, 0);
+    }
+    cf.insert(cf.end(), vd.begin(), vd.end());
+    transcript.insert(transcript.end(), cf.begin(), cf.end());
+    more = handshake_bytes(server_plain);
+    transcript.insert(transcript.end(), more.begin(), more.end());
+    Bytes sf{20, 0, 0, 12};
+    vd =
+        hsk::crypto::verify_data(prf, master, false, hsk::crypto::transcript_hash(prf, transcript));
+    sf.insert(sf.end(), vd.begin(), vd.end());
+
+    auto add = [](Bytes& to, const Bytes& rec) { to.insert(to.end(), rec.begin(), rec.end()); };
+    add(client_flight, client.seal_records(22, cf, *rng));
+    add(server_flight, server.seal_records(22, sf, *rng));
+    std::string ping = "ping\r\n";
+    add(client_flight, client.seal_records(23, Bytes(ping.begin(), ping.end()), *rng));
+    std::string pong = "pong \x01\n";
+    server_app_record = server.seal_records(23, Bytes(pong.begin(), pong.end()), *rng);
+    add(server_flight, server_app_record);
+    add(client_flight, client.seal_records(21, Bytes{1, 0}, *rng));
+  }
+
+  std::vector<std::pair<bool, Bytes>> flights(const Bytes& server_protected) const {
+    Bytes c = client_plain;
+    c.insert(c.end(), client_flight.begin(), client_flight.end());
+    Bytes s = server_plain;
+    s.insert(s.end(), server_protected.begin(), server_protected.end());
+    return {{true, client_hello}, {false, server_flight_plain}, {true, c}, {false, s}};
+  }
+
+  hsk::inspect::KeyLog keylog() const {
+    std::string text =
+        "# test\nCLIENT_RANDOM " + hsk::to_hex(client_random) + " " + hsk::to_hex(master) + "\n";
+    return hsk::inspect::parse_keylog(Bytes(text.begin(), text.end()), "test.keys");
+  }
+};
+
+}  // namespace
+
+TEST_CASE("capture decrypt: a hand-sealed session", "[capture_doc][keylog]") {
+  SealedSession s(false);
+  RawPcap p;
+  p.connection(40000, s.flights(s.server_flight));
+  hsk::inspect::KeyLog log = s.keylog();
+  hsk::inspect::CaptureDecodeOptions o;
+  o.keylog = &log;
+  o.app_data = true;
+  Decoded d = decode(p.out, "sealed", o);
+  REQUIRE(d.connections.size() == 1);
+  const Json& c = d.connections[0];
+  CHECK(c["errors"] == Json::array());
+  CHECK(c["decryption"]["status"] == "decrypted");
+  CHECK(c["decryption"]["master_secret_from"] == "keylog");
+  CHECK(c["decryption"]["client_finished"] == "verified");
+  CHECK(c["decryption"]["server_finished"] == "verified");
+  std::vector<std::string> app;
+  std::vector<std::string> alerts;
+  for (const auto& r : c["records"]) {
+    if (r.contains("application_data")) {
+      app.push_back(r["direction"].get<std::string>() + ":" +
+                    r["application_data"]["hex"].get<std::string>());
+      CHECK(r["encrypted"] == true);
+      CHECK(r["decrypted"] == true);
+      CHECK(r["length"] == r["plaintext_length"].get<std::size_t>() + 24);  // GCM: 8 + 16
+    }
+    if (r.value("decrypted", false) && r.contains("alert")) {
+      alerts.push_back(r["alert"]["description"]["name"]);
+    }
+  }
+  CHECK(app == std::vector<std::string>{"client:70696e670d0a", "server:706f6e6720010a"});
+  CHECK(alerts == std::vector<std::string>{"close_notify"});
+  CHECK(d.summary["connections_decrypted"] == 1);
+  CHECK(d.summary["connections_failing_checks"] == 0);
+
+  SECTION("text: UTF-8 text, preview with escapes") {
+    o.app_data = false;
+    Decoded e = decode(p.out, "sealed", o);
+    std::string pong;
+    for (const auto& r : e.connections[0]["records"]) {
+      if (r.contains("application_data") && r["direction"] == "server") {
+        pong = r["application_data"]["preview"];
+      }
+    }
+    CHECK(pong == "pong \\x01\\n");
+  }
+}
+
+TEST_CASE("capture decrypt: a Finished that does not match", "[capture_doc][keylog]") {
+  SealedSession s(true);
+  RawPcap p;
+  p.connection(40000, s.flights(s.server_flight));
+  hsk::inspect::KeyLog log = s.keylog();
+  hsk::inspect::CaptureDecodeOptions o;
+  o.keylog = &log;
+  Decoded d = decode(p.out, "bad-finished", o);
+  REQUIRE(d.connections.size() == 1);
+  const Json& c = d.connections[0];
+  CHECK(c["decryption"]["status"] == "failed");
+  CHECK(c["decryption"]["client_finished"] == "mismatch");
+  CHECK(c["decryption"]["server_finished"] == "verified");
+  REQUIRE(c["errors"].size() == 1);
+  std::string e = c["errors"][0];
+  CHECK(e.rfind("client: Finished: verify_data 000000000000000000000000 does not match ", 0) == 0);
+  CHECK(e.find("(alert decrypt_error)") != std::string::npos);
+  std::vector<Json> finished;
+  for (const auto& r : c["records"]) {
+    for (const auto& m : r.value("messages", Json::array())) {
+      if (m["msg_type"]["code"] == 20) {
+        finished.push_back(m["body"]);
+      }
+    }
+  }
+  REQUIRE(finished.size() == 2);
+  CHECK(finished[0]["verified"] == false);
+  CHECK(finished[0]["expected_verify_data"].get<std::string>().size() == 24);
+  CHECK(finished[0]["expected_verify_data"] != finished[0]["verify_data"]);
+  CHECK(finished[1]["verified"] == true);
+  CHECK(d.counts.connections_failing_checks == 1);
+  CHECK(d.counts.connections_with_errors == 0);
+}
+
+TEST_CASE("capture decrypt: a tampered record fails that connection only",
+          "[capture_doc][keylog]") {
+  SealedSession s(false);
+  Bytes tampered = s.server_flight;
+  // The last byte of the server's application data record (its GCM tag).
+  std::size_t at = tampered.size() - 1;
+  REQUIRE(std::equal(s.server_app_record.begin(), s.server_app_record.end(),
+                     tampered.end() - static_cast<std::ptrdiff_t>(s.server_app_record.size())));
+  tampered[at] ^= 0x01;
+  RawPcap p;
+  p.connection(40000, s.flights(tampered));
+  p.connection(40001, s.flights(s.server_flight));
+  hsk::inspect::KeyLog log = s.keylog();
+  hsk::inspect::CaptureDecodeOptions o;
+  o.keylog = &log;
+  Decoded d = decode(p.out, "tampered", o);
+  REQUIRE(d.connections.size() == 2);
+  const Json& bad = d.connections[0];
+  CHECK(bad["decryption"]["status"] == "failed");
+  CHECK(bad["decryption"]["client_finished"] == "verified");
+  CHECK(bad["decryption"]["server_finished"] == "verified");
+  REQUIRE(bad["errors"].size() == 1);
+  std::uint64_t offset = s.server_flight_plain.size() + s.server_plain.size() +
+                         s.server_flight.size() - s.server_app_record.size();
+  CHECK(bad["errors"][0] == "server: stream offset " + std::to_string(offset) +
+                                ": record: bad record MAC (or padding) (alert bad_record_mac): "
+                                "decryption of this direction stops");
+  // The tampered record is listed as encrypted; the client's records are all decrypted.
+  const Json& last_server = [&]() -> const Json& {
+    const Json* r = nullptr;
+    for (const auto& x : bad["records"]) {
+      if (x["direction"] == "server") {
+        r = &x;
+      }
+    }
+    return *r;
+  }();
+  CHECK(last_server["encrypted"] == true);
+  CHECK_FALSE(last_server.contains("decrypted"));
+  CHECK(last_server["offset"] == offset);
+  const Json& good = d.connections[1];
+  CHECK(good["errors"] == Json::array());
+  CHECK(good["decryption"]["status"] == "decrypted");
+  CHECK(d.counts.connections_failing_checks == 1);
+  CHECK(d.counts.connections_decrypted == 2);
+}
+
+TEST_CASE("parse_keylog", "[capture_doc][keylog]") {
+  auto parse = [](const std::string& text) {
+    return hsk::inspect::parse_keylog(Bytes(text.begin(), text.end()), "k.log");
+  };
+  std::string r1(64, 'a'), r2(64, 'B'), m(96, '1');
+  auto log = parse("# comment\n\n  \nCLIENT_HANDSHAKE_TRAFFIC_SECRET " + r1 + " " + m +
+                   "\nRSA 0011223344556677 " + m + "\r\nCLIENT_RANDOM " + r1 + " " + m +
+                   "\r\nPMS_CLIENT_RANDOM " + r2 + " 0303ff\n");
+  REQUIRE(log.master_secrets.size() == 1);
+  CHECK(hsk::to_hex(log.master_secrets.at(r1)) == std::string(96, '1'));
+  REQUIRE(log.pre_master_secrets.size() == 1);
+  CHECK(hsk::to_hex(log.pre_master_secrets.at(std::string(64, 'b'))) == "0303ff");
+  auto message = [&](const std::string& text) {
+    try {
+      parse(text);
+    } catch (const hsk::Error& e) {
+      CHECK(e.kind() == hsk::ErrorKind::usage);
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  CHECK(message("\nCLIENT_RANDOM " + r1 + "\n") ==
+        "k.log:2: CLIENT_RANDOM: expected 3 fields (label, client random, secret), found 2");
+  CHECK(message("CLIENT_RANDOM " + r1 + " " + m.substr(2) + "\n") ==
+        "k.log:1: CLIENT_RANDOM: master secret is 94 hex digits, expected 96");
+  CHECK(message("PMS_CLIENT_RANDOM " + r1.substr(1) + "x 00\n") ==
+        "k.log:1: PMS_CLIENT_RANDOM: client random is not hex digits: \"aaaaaaaaaaaaaaaa\"");
+  CHECK(message("CLIENT_RANDOM 0011 " + m) ==
+        "k.log:1: CLIENT_RANDOM: client random is 4 hex digits, expected 64");
 }
