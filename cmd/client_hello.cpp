@@ -41,6 +41,7 @@ struct Options {
   std::string point_formats;
   std::string alpn;
   bool no_ems = false;
+  bool no_etm = false;
   bool scsv = false;
   bool no_reneg = false;
   bool no_extensions = false;
@@ -135,6 +136,7 @@ int run(const Options& o) {
     h.alpn = handshake::parse_alpn_list(o.alpn);
   }
   h.extended_master_secret = !o.no_ems;
+  h.encrypt_then_mac = !o.no_etm;
   h.renegotiation = o.scsv       ? handshake::Renegotiation::scsv
                     : o.no_reneg ? handshake::Renegotiation::none
                                  : handshake::Renegotiation::extension;
@@ -207,6 +209,9 @@ Run setup_client_hello(CLI::App& sub) {
                  "when EC suites are offered)");
   sub.add_option("--alpn", o->alpn, "ALPN protocols in preference order, e.g. h2,http/1.1");
   sub.add_flag("--no-ems", o->no_ems, "Do not send extended_master_secret (RFC 7627)");
+  sub.add_flag(
+      "--no-etm", o->no_etm,
+      "Do not send encrypt_then_mac (RFC 7366; sent by default when a CBC suite is offered)");
   auto* scsv = sub.add_flag("--scsv", o->scsv,
                             "Signal secure renegotiation with TLS_EMPTY_RENEGOTIATION_INFO_SCSV "
                             "instead of the extension");

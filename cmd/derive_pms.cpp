@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <memory>
 #include <optional>
 #include <string>
@@ -19,6 +20,7 @@
 #include "handshake/derive_pms.hpp"
 #include "handshake/finish_step.hpp"
 #include "handshake/key_schedule.hpp"
+#include "handshake/session_cache.hpp"
 #include "handshake/state.hpp"
 #include "hsk/error.hpp"
 #include "io/file.hpp"
@@ -93,10 +95,10 @@ class Keylog {
   int fd_ = -1;
 };
 
-// read_server_flight reads exactly the records up to ServerHelloDone (stream discipline).
-std::vector<wire::HandshakeMessage> read_peer_flight(io::Stream& in, wire::HandshakeType last,
-                                                     const char* peer, const char* what) {
-  io::Flight f = io::read_flight(in, last);
+// complete_flight returns the messages of a flight read_flight ended, or throws for one that
+// stopped early (an alert, another content type).
+std::vector<wire::HandshakeMessage> complete_flight(io::Flight f, const char* peer,
+                                                    const char* what) {
   if (!f.complete) {
     if (!f.alerts.empty()) {
       const wire::Alert& a = f.alerts.back();
@@ -116,6 +118,12 @@ std::vector<wire::HandshakeMessage> read_peer_flight(io::Stream& in, wire::Hands
                 Error::kAlertUnexpectedMessage);
   }
   return std::move(f.messages);
+}
+
+// read_peer_flight reads exactly the records up to `last` (stream discipline).
+std::vector<wire::HandshakeMessage> read_peer_flight(io::Stream& in, wire::HandshakeType last,
+                                                     const char* peer, const char* what) {
+  return complete_flight(io::read_flight(in, last), peer, what);
 }
 
 // send_alert answers a failed check or a malformed message with the fatal alert of `e`
@@ -190,10 +198,24 @@ int run_client(const Options& o, handshake::State state, io::Stream& in) {
   std::unique_ptr<crypto::Rng> rng = o.seeded ? crypto::seeded_rng(o.seed) : crypto::system_rng();
   handshake::ClientKexResult r;
   const handshake::State before = state;
+  bool resumed = false;
   try {
-    std::vector<wire::HandshakeMessage> flight = read_peer_flight(
-        in, wire::HandshakeType::server_hello_done, "server", "its flight (up to ServerHelloDone)");
-    r = handshake::client_key_exchange(state, flight, c, *rng);
+    // Up to ServerHelloDone; a ServerHello that resumes our session is followed by the
+    // server's ChangeCipherSpec instead (RFC 5246 §7.3 Figure 2), where read_flight stops.
+    io::Flight f = io::read_flight(in, wire::HandshakeType::server_hello_done);
+    constexpr auto kCcs = static_cast<std::uint8_t>(wire::ContentType::change_cipher_spec);
+    if (!f.complete && f.stopped_by == kCcs && f.messages.size() == 1 &&
+        handshake::server_resumes(state, f.messages.front())) {
+      handshake::ClientResumeResult rr = handshake::client_resume_hello(state, f.messages.front());
+      handshake::read_finished_after(state, f.records.back(), in);  // the server's Finished
+      r.keys = std::move(rr.keys);
+      r.explain = std::move(rr.explain);
+      resumed = true;
+    } else {
+      std::vector<wire::HandshakeMessage> flight =
+          complete_flight(std::move(f), "server", "its flight (up to ServerHelloDone)");
+      r = handshake::client_key_exchange(state, flight, c, *rng);
+    }
   } catch (Error& e) {
     if (e.kind() != ErrorKind::usage) {
       e.with_input(in.name());
@@ -202,7 +224,11 @@ int run_client(const Options& o, handshake::State state, io::Stream& in) {
     send_alert(o, s, e);
     throw;
   }
-  if (!o.no_finished) {
+  if (resumed) {
+    // The abbreviated handshake ends with our ChangeCipherSpec and Finished (RFC 5246 §7.3
+    // Figure 2): the server's was checked above, so this side is complete.
+    r.records = handshake::send_finished(state, *rng);
+  } else if (!o.no_finished) {
     // Phase 4 begins: ChangeCipherSpec and our Finished complete the client's second flight
     // (RFC 5246 Figure 1); the server's answer is read by `hsk finish`.
     Bytes fin = handshake::send_finished(state, *rng);
@@ -229,6 +255,13 @@ int run_server(const Options& o, handshake::State state, const std::string& stat
     if (given) {
       throw_usage(std::string(name) + " is for the client role; this is the server's step");
     }
+  }
+  if (auto it = state.values.find("resumed"); it != state.values.end() && it->second == "true") {
+    throw_usage(o.state +
+                ": this server state resumed a session (abbreviated handshake): its Finished went "
+                "out with the ServerHello; read the client's ChangeCipherSpec and Finished with "
+                "hsk finish --state " +
+                o.state);
   }
   handshake::ServerKexOptions s;
   std::string key_file = o.key;
@@ -283,6 +316,16 @@ int run_server(const Options& o, handshake::State state, const std::string& stat
     throw;
   }
   Keylog keylog(o.keylog);
+  if (finished) {
+    // The client's Finished verified: the session may be resumed later (server-respond
+    // --session-cache). Stored before our Finished goes out, so that a client that reconnects
+    // at once finds it; a failure to store costs only the resumption.
+    try {
+      handshake::cache_completed_session(state, static_cast<std::int64_t>(std::time(nullptr)));
+    } catch (const Error& e) {
+      r.warnings.push_back(e.message() + " (the session was not cached)");
+    }
+  }
   print_warnings(r.warnings);
   if (!state_out.empty()) {
     handshake::save_state(state_out, state);
@@ -368,6 +411,9 @@ Run setup_derive_pms(CLI::App& sub) {
       "the key exchange, writes nothing).\n"
       "Client state: the client flight ends with ChangeCipherSpec and the protected Finished "
       "(unless --no-finished); `hsk finish` reads the server's.\n"
+      "Client state, when the ServerHello resumes the session offered by client-hello --resume: "
+      "reads the server's ChangeCipherSpec and Finished too, checks them and writes "
+      "ChangeCipherSpec and Finished (abbreviated handshake; the server then runs hsk finish).\n"
       "Exit status: 0 ok, 1 a check failed, 2 usage, 3 malformed input, 4 I/O. See "
       "hsk-derive-pms(1).");
   sub.add_option("--state", o->state,

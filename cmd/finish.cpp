@@ -42,7 +42,9 @@ void send_alert(const Options& o, handshake::State& state, const Error& e) {
 
 int run(const Options& o) {
   if (o.state.empty() || o.state == "-") {
-    throw_usage("--state FILE is required (this side's state, after derive-pms)");
+    throw_usage(
+        "--state FILE is required (this side's state: the client's after derive-pms, or the "
+        "server's after server-respond resumed a session)");
   }
   io::Stream in = io::Stream::open_input(o.in);
   in.wait_readable();
@@ -55,7 +57,8 @@ int run(const Options& o) {
   if (state.values.count(mine) == 0) {
     throw_usage(
         fmt::format("{}: this side has not sent its Finished yet (run hsk derive-pms "
-                    "without --no-finished first)",
+                    "without --no-finished first; a server reads the client's Finished of a "
+                    "full handshake with derive-pms)",
                     o.state));
   }
   if (state.values.count(theirs) != 0) {
@@ -89,6 +92,8 @@ Run setup_finish(CLI::App& sub) {
   sub.footer(
       "Phase 4: reads the peer's ChangeCipherSpec and protected Finished (--in, default standard "
       "input; exactly those records), checks them and marks the handshake complete in the state. "
+      "The last step of the side whose Finished went first: the client after a full handshake, "
+      "the server after an abbreviated one (server-respond --session-cache resumed a session). "
       "On a bad record or Finished a fatal alert goes to --alert-to.\n"
       "Exit status: 0 ok, 1 a check failed (bad_record_mac, decrypt_error, a fatal alert "
       "received), 2 usage, 3 malformed input, 4 I/O. See hsk-finish(1).");

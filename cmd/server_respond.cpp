@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <ctime>
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
@@ -17,6 +18,7 @@
 #include "dh/params.hpp"
 #include "handshake/client_hello.hpp"
 #include "handshake/server_respond.hpp"
+#include "handshake/session_cache.hpp"
 #include "handshake/state.hpp"
 #include "hsk/error.hpp"
 #include "io/file.hpp"
@@ -28,6 +30,12 @@
 namespace hsk::cmd {
 
 namespace {
+
+std::string absolute_path(const std::string& path) {
+  std::error_code ec;
+  std::filesystem::path a = std::filesystem::absolute(path, ec);
+  return ec ? path : a.lexically_normal().string();
+}
 
 struct Options {
   std::string in = "-";
@@ -46,6 +54,9 @@ struct Options {
   std::string session_id;
   std::string alpn;
   bool no_ems = false;
+  bool no_etm = false;
+  std::string session_cache;
+  std::int64_t session_lifetime = handshake::kDefaultSessionLifetime;
   std::string random = "rfc";
   std::string time;
   std::string seed;
@@ -117,6 +128,7 @@ int run(const Options& o) {
     s.alpn = handshake::parse_alpn_list(o.alpn);
   }
   s.extended_master_secret = !o.no_ems;
+  s.encrypt_then_mac = !o.no_etm;
   const HelloRandom random = parse_hello_random(o.random);
   s.random_mode = random.mode;
   s.random = random.fixed;
@@ -177,6 +189,24 @@ int run(const Options& o) {
     throw;
   }
 
+  // Session resumption: look the offered session id up in the cache (a corrupt entry is a
+  // miss with a warning, never the end of the handshake).
+  std::string cache_warning;
+  if (!o.session_cache.empty()) {
+    if (o.session_lifetime < 0) {
+      throw_usage("--session-lifetime wants 0 or more seconds");
+    }
+    s.session_cache = absolute_path(o.session_cache);
+    s.session_lifetime = o.session_lifetime;
+    if (!hello.session_id.empty()) {
+      handshake::CacheLookup c = handshake::find_session(
+          s.session_cache, hello.session_id, static_cast<std::int64_t>(std::time(nullptr)));
+      s.cached_session = c.entry;
+      s.cache_miss = c.miss;
+      cache_warning = c.warning;
+    }
+  }
+
   std::unique_ptr<crypto::Rng> rng = o.seeded ? crypto::seeded_rng(o.seed) : crypto::system_rng();
   handshake::ServerFlight f;
   try {
@@ -186,6 +216,9 @@ int run(const Options& o) {
     throw;
   }
 
+  if (!cache_warning.empty()) {
+    fmt::print(stderr, "hsk: warning: {}\n", cache_warning);
+  }
   // The state first: if it cannot be written, nothing goes on the wire.
   handshake::save_state(o.state, f.state);
   if (o.explain) {
@@ -204,6 +237,8 @@ Run setup_server_respond(CLI::App& sub) {
       "Reads a ClientHello (--in, default standard input; exactly its records), writes the server "
       "flight to standard output (or -o) and the server state to --state (mode 0600).\n"
       "No common version or suite: writes a fatal alert record and exits 1.\n"
+      "With --session-cache DIR, a session found there is resumed: ServerHello, ChangeCipherSpec "
+      "and Finished are written, and hsk finish reads the client's Finished.\n"
       "Exit status: 0 ok, 1 handshake refused, 2 usage, 3 malformed ClientHello, 4 I/O. See "
       "hsk-server-respond(1).");
   sub.add_option("--state", o->state,
@@ -240,6 +275,14 @@ Run setup_server_respond(CLI::App& sub) {
                  "Session id to assign, hex (0 to 32 bytes), or none (default: 32 random bytes)");
   sub.add_option("--alpn", o->alpn, "ALPN protocols this server speaks, e.g. h2,http/1.1");
   sub.add_flag("--no-ems", o->no_ems, "Do not echo extended_master_secret (RFC 7627)");
+  sub.add_flag("--no-etm", o->no_etm,
+               "Do not echo encrypt_then_mac (RFC 7366; echoed by default for a CBC suite)");
+  sub.add_option("--session-cache", o->session_cache,
+                 "Directory of resumable sessions (one 0600 file per session id, created 0700): "
+                 "resume the client's session from it; derive-pms stores new sessions there");
+  sub.add_option("--session-lifetime", o->session_lifetime,
+                 "Seconds a session stored after this handshake stays resumable (default 7200; "
+                 "0: never)");
   sub.add_option("--random", o->random,
                  "rfc (gmt_unix_time + 28 random bytes, default), random, or 64 hex digits");
   sub.add_option(

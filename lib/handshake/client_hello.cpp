@@ -566,6 +566,14 @@ BuiltClientHello build_client_hello(const ClientHelloOptions& o, crypto::Rng& rn
       add(wire::ExtensionType::application_layer_protocol_negotiation,
           [&](wire::Writer& w) { wire::encode_alpn(w, alpn); });
     }
+    const bool cbc_offered =
+        std::any_of(h.cipher_suites.begin(), h.cipher_suites.end(), [](std::uint16_t code) {
+          const wire::CipherSuite* s = wire::find_cipher_suite(code);
+          return s != nullptr && s->cipher_type == wire::CipherType::block;
+        });
+    if (o.encrypt_then_mac && cbc_offered) {
+      add(wire::ExtensionType::encrypt_then_mac, [](wire::Writer&) {});
+    }
     if (o.extended_master_secret) {
       add(wire::ExtensionType::extended_master_secret, [](wire::Writer&) {});
     }
@@ -753,6 +761,9 @@ std::string explain_client_hello(const BuiltClientHello& b,
         line += s;
         break;
       }
+      case wire::ExtensionType::encrypt_then_mac:
+        line += " (RFC 7366: CBC records MAC the ciphertext, not the plaintext)";
+        break;
       case wire::ExtensionType::extended_master_secret:
         line += " (RFC 7627: the master secret will cover the whole handshake so far)";
         break;

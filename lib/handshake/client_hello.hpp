@@ -100,6 +100,9 @@ struct ClientHelloOptions {
   std::optional<Bytes> point_formats;                 // nullopt: {uncompressed} when EC suites are
                                                       // offered; empty: none
   bool extended_master_secret = true;                 // RFC 7627
+  // encrypt_then_mac (RFC 7366): sent when a CBC suite is offered (it means nothing to
+  // AEAD suites, RFC 7366 §3); false: never.
+  bool encrypt_then_mac = true;
   Renegotiation renegotiation = Renegotiation::extension;
   std::vector<std::string> alpn;  // RFC 7301; empty: none
 };
@@ -115,7 +118,7 @@ struct BuiltClientHello {
 
 // build_client_hello builds the ClientHello. Extensions, in this order: server_name,
 // ec_point_formats, supported_groups, signature_algorithms, application_layer_protocol_
-// negotiation, extended_master_secret, renegotiation_info. Without extensions the
+// negotiation, encrypt_then_mac, extended_master_secret, renegotiation_info. Without extensions the
 // renegotiation signal becomes the SCSV. With `resume`, the session id is the earlier one and
 // its suite is appended when the list lacks it (RFC 5246 §7.4.1.2). Draws 28 (rfc) or 32
 // (random) bytes from `rng`, nothing in fixed mode. Throws hsk::Error(usage) for a version

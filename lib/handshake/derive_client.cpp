@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "crypto/tls_crypto.hpp"
+#include "dh/groups.hpp"
 #include "handshake/derive_pms.hpp"
 #include "handshake/signatures.hpp"
 #include "hsk/error.hpp"
@@ -376,9 +377,9 @@ ClientKexResult run_client_kex(State& state, const std::vector<wire::HandshakeMe
   }
   if (!ch.session_id.empty() && sh.session_id == ch.session_id) {
     fail_check(shm,
-               "the server resumes the offered session (its session_id is ours): the "
-               "abbreviated handshake has no ClientKeyExchange; derive-pms cannot run it",
-               Error::kAlertHandshakeFailure);
+               "the ServerHello echoes the session id we offered (a resumption, RFC 5246 §7.3 "
+               "Figure 2) but the server goes on with a full handshake flight",
+               Error::kAlertUnexpectedMessage);
   }
   if (sh.extensions) {
     bool scsv = contains(ch.cipher_suites, std::uint16_t{0x00ff});
@@ -627,7 +628,12 @@ ClientKexResult run_client_kex(State& state, const std::vector<wire::HandshakeMe
         res.warnings.push_back(
             fmt::format("weak DH group accepted: p has {} bits (--allow-weak-dh)", bits));
       }
-      if (!crypto::is_probable_prime(p, 8)) {
+      // A well-known group (RFC 7919, RFC 3526) is a proven safe prime: 8 Miller-Rabin rounds
+      // on its p would be ~90% of a DHE handshake's time (scripts/bench-handshake).
+      crypto::DhParams params;
+      params.p = p;
+      params.g = crypto::minimal(ske.dh.dh_g);
+      if (dh::identify_group(params) == nullptr && !crypto::is_probable_prime(p, 8)) {
         fail_check(m, "dh_p is not prime", Error::kAlertIllegalParameter);
       }
     } else {
@@ -920,6 +926,125 @@ ClientKexResult run_client_kex(State& state, const std::vector<wire::HandshakeMe
 }
 
 }  // namespace
+
+bool server_resumes(const State& state, const wire::HandshakeMessage& server_hello) {
+  if (server_hello.msg_type != type_code(HandshakeType::server_hello)) {
+    fail(ErrorKind::malformed, server_hello,
+         "the server flight must begin with ServerHello, not " +
+             message_label(server_hello.msg_type),
+         Error::kAlertUnexpectedMessage);
+  }
+  if (!state.resume || state.resume->session_id.empty() ||
+      state.session_id != state.resume->session_id) {
+    return false;
+  }
+  wire::Reader r = body_reader(server_hello);
+  wire::ServerHello sh = wire::decode_server_hello(r);
+  return sh.session_id == state.resume->session_id;
+}
+
+ClientResumeResult client_resume_hello(State& state, const wire::HandshakeMessage& shm) {
+  State work = state;  // on any error the caller's state stays as it was
+  if (work.role != Role::client) {
+    throw_usage("this is a server state; the client role of derive-pms needs the client's");
+  }
+  if (work.transcript.size() != 1 ||
+      work.transcript[0].msg_type() != type_code(HandshakeType::client_hello) ||
+      work.negotiated_version || work.server_random) {
+    throw_usage(fmt::format(
+        "this client state has already gone past its ClientHello ({} transcript messages): "
+        "start a new handshake with client-hello",
+        work.transcript.size()));
+  }
+  if (!work.resume || work.resume->session_id.empty()) {
+    throw_usage("this client state offered no session to resume (client-hello --resume)");
+  }
+  const ResumeSession& rs = *work.resume;
+  if (!rs.master_secret) {
+    throw_usage(
+        "the resumed session's master secret is not in this state (the earlier client state "
+        "never derived it): the abbreviated handshake cannot go on");
+  }
+  const wire::ClientHello ch = transcript_client_hello(work);
+  if (!server_resumes(work, shm)) {
+    fail_check(shm, "the ServerHello does not echo the session id offered for resumption",
+               Error::kAlertIllegalParameter);
+  }
+  wire::ServerHello sh;
+  {
+    wire::Reader r = body_reader(shm);
+    sh = wire::decode_server_hello(r);
+  }
+  if (sh.server_version != rs.version) {
+    fail_check(shm,
+               fmt::format("the server resumes the session with {}, but the session was {} "
+                           "(RFC 5246 §7.4.1.3: a resumed session keeps its version)",
+                           version_label(sh.server_version), version_label(rs.version)),
+               Error::kAlertIllegalParameter);
+  }
+  if (sh.cipher_suite != rs.cipher_suite) {
+    fail_check(shm,
+               fmt::format("the server resumes the session with cipher_suite {}, but the session "
+                           "was {} (RFC 5246 §7.4.1.3: a resumed session keeps its suite)",
+                           suite_label(sh.cipher_suite), suite_label(rs.cipher_suite)),
+               Error::kAlertIllegalParameter);
+  }
+  if (sh.compression_method != 0) {
+    fail_check(shm,
+               fmt::format("compression_method {}: hsk offered and implements only null",
+                           sh.compression_method),
+               Error::kAlertIllegalParameter);
+  }
+  bool sh_ems = false;
+  if (sh.extensions) {
+    bool scsv = contains(ch.cipher_suites, std::uint16_t{0x00ff});
+    for (const auto& e : *sh.extensions) {
+      bool sent = find_ext(ch.extensions, static_cast<wire::ExtensionType>(e.type)) != nullptr;
+      if (e.type == static_cast<std::uint16_t>(wire::ExtensionType::renegotiation_info) && scsv) {
+        sent = true;  // RFC 5746 §3.6: the SCSV stands for the extension
+      }
+      if (!sent) {
+        fail_check(
+            shm, fmt::format("extension {} was not in the ClientHello (RFC 5246 §7.4.1.4)", e.type),
+            Error::kAlertUnsupportedExtension);
+      }
+      sh_ems = sh_ems ||
+               e.type == static_cast<std::uint16_t>(wire::ExtensionType::extended_master_secret);
+    }
+  }
+  if (sh_ems != rs.extended_master_secret) {
+    fail_check(shm,
+               rs.extended_master_secret
+                   ? "the session used the extended master secret but the ServerHello that "
+                     "resumes it lacks extended_master_secret (RFC 7627 §5.3: abort)"
+                   : "the session had no extended master secret but the ServerHello that resumes "
+                     "it carries extended_master_secret (RFC 7627 §5.3: abort)",
+               Error::kAlertHandshakeFailure);
+  }
+  work.negotiated_version = sh.server_version;
+  work.cipher_suite = sh.cipher_suite;
+  std::copy(sh.random.begin(), sh.random.end(), work.server_random.emplace().begin());
+  work.server_session_id = sh.session_id;
+  add_message(work, Role::server, wire::encode_handshake(shm));
+
+  ClientResumeResult res;
+  res.keys = resume_keys(work, *rs.master_secret, rs.extended_master_secret);
+  std::string& ex = res.explain;
+  ex += "phase 1 - hello: the server resumes our session (abbreviated handshake, RFC 5246 §7.3)\n";
+  ex += fmt::format("  ServerHello: {}, {} - the session's own version and suite\n",
+                    version_label(sh.server_version), suite_label(sh.cipher_suite));
+  ex += fmt::format("    session_id {} - the one we offered: no Certificate, no key exchange\n",
+                    to_hex(sh.session_id));
+  ex += fmt::format("    server_random {} (new: the keys of this connection are new)\n",
+                    to_hex(sh.random));
+  ex += fmt::format("    extended_master_secret {} (as in the session, RFC 7627 §5.3)\n",
+                    sh_ems ? "present" : "absent");
+  ex += "phase 4 - finish: the server's ChangeCipherSpec and Finished come first, then ours\n";
+  ex += "keys\n";
+  ex += explain_keys(res.keys);
+  state = std::move(work);
+  return res;
+}
 
 ClientKexResult client_key_exchange(State& state,
                                     const std::vector<wire::HandshakeMessage>& server_flight,

@@ -59,6 +59,37 @@ ClientKexResult client_key_exchange(State& state,
                                     const std::vector<wire::HandshakeMessage>& server_flight,
                                     const ClientKexOptions& options, crypto::Rng& rng);
 
+// Session resumption, the client's side (RFC 5246 §7.3 Figure 2: the abbreviated handshake).
+// A ClientHello built with --resume offers an earlier session (state.resume). When the server
+// agrees, its flight is ServerHello (echoing that session id), ChangeCipherSpec, Finished —
+// no Certificate, no ServerKeyExchange, no ServerHelloDone — and the client answers with its
+// own ChangeCipherSpec + Finished (finish_step.hpp). When the ServerHello carries another
+// session id, the full handshake goes on (client_key_exchange).
+
+// server_resumes: whether `server_hello` (a ServerHello message as read) echoes the non-empty
+// session id this client state offered to resume. Throws hsk::Error(malformed) when it is not
+// a ServerHello that parses.
+bool server_resumes(const State& state, const wire::HandshakeMessage& server_hello);
+
+struct ClientResumeResult {
+  DerivedKeys keys;     // from the resumed master secret and the new randoms (resume_keys)
+  std::string explain;  // for --explain (no secret values)
+};
+
+// client_resume_hello: the ServerHello of an abbreviated handshake. Checks that it resumes
+// the offered session with the session's version and suite (else check_failed,
+// illegal_parameter: "the server resumes the session with TLS 1.1, the session was TLS 1.2"),
+// the null compression method, no extension the ClientHello did not send (check_failed,
+// unsupported_extension), and extended_master_secret as RFC 7627 §5.3 wants: present exactly
+// when the resumed session used it (else check_failed, handshake_failure). Then adds the
+// ServerHello to the transcript, records its facts and derives the keys from the session's
+// master secret (resume_keys; values["resumed"] = "true"). The server's ChangeCipherSpec and
+// Finished come next (finish_step.hpp read_finished_after / receive_finished), then the
+// client's (send_finished). Throws hsk::Error(usage) for a state that is not a client's
+// fresh-from-client-hello one, offered no session, or whose resumed session has no master
+// secret. On any error `state` is left as it was.
+ClientResumeResult client_resume_hello(State& state, const wire::HandshakeMessage& server_hello);
+
 // ---------------------------------------------------------------------------------------
 // Server role.
 

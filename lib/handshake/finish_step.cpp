@@ -207,7 +207,19 @@ void read_finished(State& state, io::Stream& in) {
     if (f.stopped_by == kAlert) {
       throw_peer_alert(state, last.offset, f.alerts.back(), "its ChangeCipherSpec");
     }
-    check_ccs(state, last);
+    read_finished_after(state, last, in);
+  } catch (Error& e) {
+    if (e.kind() != ErrorKind::usage) {
+      e.with_input(in.name());
+    }
+    throw;
+  }
+}
+
+void read_finished_after(State& state, const wire::Record& ccs, io::Stream& in) {
+  const Role peer = peer_of(state.role);
+  try {
+    check_ccs(state, ccs);
     State work = state;
     start_protection(work, peer);
     FinishedCollector c(work);

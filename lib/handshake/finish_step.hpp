@@ -7,9 +7,20 @@
 //           flight ([Certificate] ClientKeyExchange [CertificateVerify] ChangeCipherSpec
 //           Finished: the client's whole second flight, as RFC 5246 Figure 1 draws it);
 //   server  `hsk derive-pms` reads that flight through the client's Finished, checks it, and
-//           writes its own ChangeCipherSpec + protected Finished;
+//           writes its own ChangeCipherSpec + protected Finished (and stores the session in
+//           the server-respond --session-cache, session_cache.hpp);
 //   client  `hsk finish` reads the server's ChangeCipherSpec + Finished and checks it.
 // `--no-finished` on derive-pms stops both roles after the key exchange (phase 3 alone).
+//
+// The abbreviated handshake (session resumption, RFC 5246 §7.3 Figure 2) turns the order
+// round: the server's Finished comes first.
+//   server  `hsk server-respond --session-cache DIR` finds the session and writes ServerHello
+//           (the same session id) + ChangeCipherSpec + its protected Finished;
+//   client  `hsk derive-pms` reads ServerHello, ChangeCipherSpec and the server's Finished
+//           (derive_pms.hpp client_resume_hello, then read_finished_after), checks it and
+//           writes its own ChangeCipherSpec + Finished: its side is then complete;
+//   server  `hsk finish --state server.json` reads the client's ChangeCipherSpec + Finished.
+// So `hsk finish` is the last step of whichever side sent its Finished first.
 //
 // State members written here (beside record_state.hpp's sequence numbers and IVs):
 //   values["client_finished"], values["server_finished"]  "sent" | "verified"
@@ -74,6 +85,13 @@ void receive_finished(State& state, const wire::Record& ccs,
 // unexpected_message ("the server sent NewSessionTicket; hsk did not offer session tickets").
 // End of stream throws malformed (decode_error). Errors name the stream.
 void read_finished(State& state, io::Stream& in);
+
+// read_finished_after: read_finished for a stream whose ChangeCipherSpec record `ccs` was
+// already consumed (io::read_flight stops at it, which is how the client meets the server's
+// ChangeCipherSpec after a ServerHello that resumes its session): checks `ccs`, then reads
+// exactly the peer's protected Finished record(s) from `in` and checks them as
+// receive_finished. Throws as read_finished; on error the state is left as it was.
+void read_finished_after(State& state, const wire::Record& ccs, io::Stream& in);
 
 // fatal_alert_record: the record carrying a fatal alert `description` (RFC 5246 §7.2) as
 // state.role sends it — protected when its ChangeCipherSpec was sent, plaintext before.

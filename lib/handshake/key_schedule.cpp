@@ -101,8 +101,46 @@ DerivedKeys derive_keys(State& state, ByteView pre_master_secret) {
   return k;
 }
 
+DerivedKeys resume_keys(State& state, ByteView master_secret, bool extended_master_secret) {
+  if (!state.negotiated_version || !state.server_random) {
+    throw_usage("the state holds no ServerHello: the key schedule needs both randoms");
+  }
+  if (master_secret.size() != 48) {
+    throw_usage(fmt::format("the resumed session's master secret is {} bytes, not 48",
+                            master_secret.size()));
+  }
+  const wire::CipherSuite& suite = negotiated_suite(state);
+  const std::uint16_t version = *state.negotiated_version;
+  DerivedKeys k;
+  k.prf = crypto::prf_kind(version, suite);
+  k.extended_master_secret = extended_master_secret;
+  k.master_secret.assign(master_secret.begin(), master_secret.end());
+  k.key_block = crypto::key_block(k.prf, k.master_secret, *state.server_random, state.client_random,
+                                  crypto::key_block_length(suite, version));
+  k.keys = crypto::split_key_block(suite, version, k.key_block);
+  state.secrets.erase("pre_master_secret");
+  state.secrets["master_secret"] = k.master_secret;
+  state.secrets["key_block"] = k.key_block;
+  state.values["extended_master_secret"] = k.extended_master_secret ? "true" : "false";
+  state.values["prf"] = std::string(crypto::prf_kind_name(k.prf));
+  state.values["resumed"] = "true";
+  return k;
+}
+
 std::string explain_keys(const DerivedKeys& k) {
   std::string out;
+  if (k.pre_master_secret.empty()) {
+    out += fmt::format(
+        "  master secret: the resumed session's ({}), no pre-master secret in an abbreviated "
+        "handshake (RFC 5246 §7.3)\n",
+        k.extended_master_secret ? "an RFC 7627 extended master secret"
+                                 : "a classic master secret");
+    out += fmt::format(
+        "  key block = PRF(master_secret, \"key expansion\", server_random + client_random)"
+        "[0..{}] with the NEW randoms: new keys for this connection\n",
+        k.key_block.size() - 1);
+    return out;
+  }
   out += fmt::format("  pre-master secret: {} bytes\n", k.pre_master_secret.size());
   if (k.extended_master_secret) {
     out += fmt::format(
@@ -129,7 +167,9 @@ std::string secrets_text(const DerivedKeys& k) {
   auto line = [&out](std::string_view name, ByteView value) {
     out += fmt::format("{}: {}\n", name, value.empty() ? "(none)" : to_hex(value));
   };
-  line("pre_master_secret", k.pre_master_secret);
+  if (!k.pre_master_secret.empty()) {
+    line("pre_master_secret", k.pre_master_secret);
+  }
   line("master_secret", k.master_secret);
   if (k.extended_master_secret) {
     line("session_hash", k.session_hash);

@@ -5,7 +5,8 @@
 //
 // Names in State::secrets written here: "pre_master_secret", "master_secret", "key_block"
 // (the whole block; split it with crypto::split_key_block). State::values written here:
-// "extended_master_secret" ("true" | "false") and "prf" (crypto::prf_kind_name).
+// "extended_master_secret" ("true" | "false") and "prf" (crypto::prf_kind_name); resume_keys
+// also "resumed" ("true": an abbreviated handshake, RFC 5246 §7.3 Figure 2).
 #pragma once
 
 #include <string>
@@ -51,6 +52,16 @@ struct DerivedKeys {
 // up to and including it; CertificateVerify comes later); else hsk::Error(usage). Stores the
 // secrets and values named above in `state` and returns them.
 DerivedKeys derive_keys(State& state, ByteView pre_master_secret);
+
+// resume_keys is the key schedule of an abbreviated handshake (RFC 5246 §7.3 Figure 2, §8.1):
+// the master secret is the resumed session's (`master_secret`, 48 bytes, from the server's
+// session cache or the client's earlier state), the key block comes from it and the new
+// handshake's randoms. `extended_master_secret` says whether the resumed session's master
+// secret was RFC 7627's (recorded, not recomputed). Stores secrets "master_secret" and
+// "key_block" (no "pre_master_secret": none was exchanged) and values
+// "extended_master_secret", "prf" and "resumed" = "true". Throws hsk::Error(usage) when the
+// state holds no ServerHello facts or the master secret is not 48 bytes.
+DerivedKeys resume_keys(State& state, ByteView master_secret, bool extended_master_secret);
 
 // explain_keys describes, for --explain, where each secret came from (PRF, labels, which
 // randoms, session hash), one line each, ending in a newline; no secret value is printed.

@@ -8,6 +8,8 @@
 
 #include "crypto/tls_crypto.hpp"
 #include "dh/groups.hpp"
+#include "handshake/finish_step.hpp"
+#include "handshake/key_schedule.hpp"
 #include "handshake/signatures.hpp"
 #include "hsk/error.hpp"
 #include "pki/keys.hpp"
@@ -104,6 +106,7 @@ struct ClientOffer {
   std::optional<std::vector<std::uint16_t>> sigalgs;  // signature_algorithms, when sent
   bool point_formats = false;                         // ec_point_formats sent
   bool ems = false;                                   // extended_master_secret sent
+  bool etm = false;                                   // encrypt_then_mac sent
   bool reneg_ext = false;                             // renegotiation_info sent
   bool reneg_scsv = false;                            // TLS_EMPTY_RENEGOTIATION_INFO_SCSV
   std::optional<std::vector<std::string>> alpn;       // ALPN protocols, when sent
@@ -133,6 +136,13 @@ ClientOffer read_offer(const wire::ClientHello& h) {
       return 0;
     });
     o.ems = true;
+  }
+  if (const auto* e = find_ext(h, ExtensionType::encrypt_then_mac)) {
+    decode_ext(*e, [](wire::Reader& r) {
+      wire::decode_empty(r);
+      return 0;
+    });
+    o.etm = true;
   }
   if (const auto* e = find_ext(h, ExtensionType::renegotiation_info)) {
     wire::RenegotiationInfo ri = decode_ext(*e, wire::decode_renegotiation_info);
@@ -484,6 +494,43 @@ ServerFlight server_respond(const wire::ClientHello& hello, ByteView client_hell
     }
   }
 
+  // ---- Session resumption (RFC 5246 §7.3 Figure 2, §7.4.1.3; RFC 7627 §5.3).
+  std::optional<CachedSession> resumed;
+  std::string not_resumed;
+  if (o.cached_session) {
+    const CachedSession& c = *o.cached_session;
+    if (c.session_id != hello.session_id) {
+      not_resumed = "the cache entry given is for another session id";
+    } else if (c.version != version) {
+      not_resumed = "the session was " + version_short(c.version) + ", this handshake is " +
+                    version_short(version);
+    } else if (!in(hello.cipher_suites, c.cipher_suite)) {
+      not_resumed = "the client no longer offers the session's suite " + suite_text(c.cipher_suite);
+    } else if (!in(server_list, c.cipher_suite)) {
+      not_resumed = "the session's suite " + suite_text(c.cipher_suite) +
+                    " is not among this server's suites";
+    } else if (wire::find_cipher_suite(c.cipher_suite) == nullptr) {
+      not_resumed = "the session's suite " + suite_text(c.cipher_suite) + " is not one hsk knows";
+    } else if (c.extended_master_secret && !offer.ems) {
+      not_resumed =
+          "the session used the extended master secret but this ClientHello lacks "
+          "extended_master_secret (RFC 7627 §5.3)";
+    } else if (c.extended_master_secret && !o.extended_master_secret) {
+      not_resumed =
+          "the session used the extended master secret but this server runs with --no-ems";
+    } else if (!c.extended_master_secret && offer.ems && o.extended_master_secret) {
+      not_resumed =
+          "the session had no extended master secret but this ClientHello offers it (RFC 7627 "
+          "§5.3: a full handshake gives the session one)";
+    } else {
+      resumed = c;
+    }
+  } else if (!hello.session_id.empty()) {
+    not_resumed = !o.cache_miss.empty()     ? o.cache_miss
+                  : o.session_cache.empty() ? "this server keeps no session cache (--session-cache)"
+                                            : "it is not in the session cache";
+  }
+
   const DhChoice dh_choice = choose_dh(o, offer);
   const EcChoice ec_choice = choose_ec(offer);
 
@@ -561,7 +608,12 @@ ServerFlight server_respond(const wire::ClientHello& hello, ByteView client_hell
 
   std::vector<Candidate> passed_over;
   std::optional<Candidate> chosen;
-  for (auto code : order) {
+  if (resumed) {  // the session's suite: no key pair, group or signature is needed
+    chosen.emplace();
+    chosen->code = resumed->cipher_suite;
+    chosen->suite = wire::find_cipher_suite(resumed->cipher_suite);
+  }
+  for (auto code : resumed ? std::vector<std::uint16_t>{} : order) {
     Candidate c = evaluate(code);
     if (c.reason.empty()) {
       chosen = std::move(c);
@@ -645,7 +697,7 @@ ServerFlight server_respond(const wire::ClientHello& hello, ByteView client_hell
       random_why = "as given";
       break;
   }
-  sh.session_id = o.session_id ? *o.session_id : rng.bytes(32);
+  sh.session_id = resumed ? resumed->session_id : o.session_id ? *o.session_id : rng.bytes(32);
   sh.cipher_suite = chosen->code;
   sh.compression_method = 0;
 
@@ -669,8 +721,17 @@ ServerFlight server_respond(const wire::ClientHello& hello, ByteView client_hell
   if (ems) {
     add(
         ExtensionType::extended_master_secret, [](wire::Writer&) {},
-        "extended_master_secret: the client sent it; the master secret will cover the whole "
-        "handshake (RFC 7627)");
+        resumed ? std::string("extended_master_secret: the client sent it and the resumed session "
+                              "was made with it (RFC 7627 §5.3)")
+                : std::string("extended_master_secret: the client sent it; the master secret will "
+                              "cover the whole handshake (RFC 7627)"));
+  }
+  // RFC 7366 §3: only for a block cipher; an AEAD or stream suite must not echo it.
+  if (offer.etm && o.encrypt_then_mac && suite.cipher_type == wire::CipherType::block) {
+    add(
+        ExtensionType::encrypt_then_mac, [](wire::Writer&) {},
+        "encrypt_then_mac: the client sent it and the suite is CBC; records will carry the MAC "
+        "of the ciphertext (RFC 7366)");
   }
   if (is_ec(kx) && offer.point_formats) {
     add(
@@ -692,18 +753,29 @@ ServerFlight server_respond(const wire::ClientHello& hello, ByteView client_hell
 
   ex += "  random: " + to_hex(sh.random) + " (the server's nonce, mixed into the keys; " +
         random_why + ")\n";
-  if (sh.session_id.empty()) {
-    ex += "  session id: empty - this session will not be resumable\n";
+  if (resumed) {
+    ex += "  session id: " + to_hex(sh.session_id) +
+          " - the client's: this server finds the session in its cache and resumes it "
+          "(abbreviated handshake, RFC 5246 §7.3)\n";
+  } else if (sh.session_id.empty()) {
+    ex += "  session id: empty - this session will not be resumable" +
+          (hello.session_id.empty() ? std::string()
+                                    : "; the client asked to resume " + to_hex(hello.session_id) +
+                                          ", not resumed: " + not_resumed) +
+          "\n";
   } else {
     ex += "  session id: " + to_hex(sh.session_id) + " - " +
           (o.session_id ? "as given" : "a new session id chosen by the server") +
           (hello.session_id.empty()
                ? ""
                : "; the client asked to resume " + to_hex(hello.session_id) +
-                     ", which this server does not know, so a full handshake follows") +
+                     ", not resumed: " + not_resumed + ", so a full handshake follows") +
           "\n";
   }
-  {
+  if (resumed) {
+    ex += "  cipher suite: " + suite_text(chosen->code) +
+          " - the resumed session's (the client offers it and this server still accepts it)\n";
+  } else {
     std::size_t client_pos = *in(hello.cipher_suites, chosen->code) + 1;
     ex += "  cipher suite: " + suite_text(chosen->code) + " - ";
     if (o.prefer == Preference::server) {
@@ -768,6 +840,33 @@ ServerFlight server_respond(const wire::ClientHello& hello, ByteView client_hell
     send(wire::HandshakeType::server_hello, w.take());
   }
   out.server_hello = sh;
+  out.not_resumed = not_resumed;
+  if (!o.session_cache.empty()) {
+    st.values[kSessionCacheValue] = o.session_cache;
+    st.values[kSessionLifetimeValue] = std::to_string(o.session_lifetime);
+  }
+
+  if (resumed) {
+    // RFC 5246 §7.3 Figure 2: ServerHello, [ChangeCipherSpec], Finished — the server first.
+    DerivedKeys keys = resume_keys(st, resumed->master_secret, resumed->extended_master_secret);
+    if (alpn) {
+      st.values["alpn"] = *alpn;
+    }
+    out.records = wire::encode_records(static_cast<std::uint8_t>(wire::ContentType::handshake),
+                                       version, wire::encode_handshake(out.messages.front()));
+    Bytes fin = send_finished(st, rng);
+    out.records.insert(out.records.end(), fin.begin(), fin.end());
+    out.resumed = true;
+    ex +=
+        "Phases 2 and 3 - skipped: the resumed session already authenticated the server and "
+        "agreed on its master secret\n";
+    ex +=
+        "Phase 4 - finish: ChangeCipherSpec, then this server's Finished (first, in an "
+        "abbreviated handshake); the client answers with its own (read it with hsk finish)\n";
+    ex += explain_keys(keys);
+    out.explain = std::move(ex);
+    return out;
+  }
 
   ex += "Phase 2 - server authentication and key exchange\n";
   if (pair) {

@@ -19,6 +19,7 @@
 
 #include "crypto/crypto.hpp"
 #include "handshake/client_hello.hpp"
+#include "handshake/session_cache.hpp"
 #include "handshake/state.hpp"
 #include "hsk/bytes.hpp"
 #include "pki/x509.hpp"
@@ -81,6 +82,18 @@ struct ServerRespondOptions {
   std::optional<Bytes> session_id;           // nullopt: 32 random bytes; may be empty (<0..32>)
   std::vector<std::string> alpn;             // protocols this server speaks (RFC 7301)
   bool extended_master_secret = true;        // echo RFC 7627's extension when the client sent it
+  bool encrypt_then_mac = true;  // echo RFC 7366's extension when the client sent it, CBC suites
+
+  // Session resumption (RFC 5246 §7.3 Figure 2, §7.4.1.3). `cached_session`: the session
+  // cache's entry for the ClientHello's session id (session_cache.hpp find_session; the
+  // caller looks it up, so this function stays free of files). `cache_miss`: why there is
+  // none, for --explain. `session_cache` / `session_lifetime`: recorded in the state (values
+  // session_cache, session_lifetime) so that the server's derive-pms stores the session once
+  // a full handshake completes; "" keeps no cache.
+  std::optional<CachedSession> cached_session;
+  std::string cache_miss;
+  std::string session_cache;
+  std::int64_t session_lifetime = kDefaultSessionLifetime;
 };
 
 // ServerFlight is what server_respond produced.
@@ -95,6 +108,11 @@ struct ServerFlight {
   std::optional<std::size_t> pair_index;          // the key pair used (options.pairs index)
   std::optional<std::uint16_t> signature_scheme;  // TLS 1.2 ServerKeyExchange signature
   std::string explain;  // phases 1 and 2 in words, for --explain (no secret values)
+  // resumed: an abbreviated handshake (messages holds only the ServerHello; records also
+  // carry ChangeCipherSpec and the protected Finished). not_resumed: why a session id the
+  // client offered was not resumed ("" when it was, or none was offered).
+  bool resumed = false;
+  std::string not_resumed;
 };
 
 // server_respond answers `hello`. `client_hello_message` is the ClientHello exactly as
@@ -121,6 +139,19 @@ struct ServerFlight {
 // "x25519", ..., or "explicit" for options.dh_params; absent for RSA and fixed DH),
 // "signature_scheme" ("0x0804", TLS 1.2 signed suites), "alpn" (when agreed),
 // "client_auth_requested" = "true" when a CertificateRequest went out.
+//
+// Resumption: when options.cached_session is the entry of the ClientHello's session id, the
+// negotiated version is the session's, the client still offers the session's suite and this
+// server still accepts it (options.suites), and extended_master_secret agrees with the
+// session as RFC 7627 §5.3 wants (a session with EMS and a hello without it, or a session
+// without EMS and a hello with it, get a full handshake), the flight is abbreviated: ServerHello
+// (the same session id, the session's suite, the extensions as for a full handshake),
+// ChangeCipherSpec and the server's protected Finished (RFC 5246 §7.3 Figure 2: the server's
+// Finished first). The state then holds the session's master secret and the key block from
+// the new randoms (resume_keys: values["resumed"] = "true"), values["server_finished"] =
+// "sent"; the client's ChangeCipherSpec + Finished are read by `hsk finish` (finish_step.hpp).
+// Otherwise a full handshake with a fresh session id, and `not_resumed` and the explanation
+// say why.
 //
 // Draws from `rng`, in order: the server random (28 or 32 bytes; none when fixed), the
 // session id (32, unless given), the ephemeral key, the signature's randomness.

@@ -25,6 +25,15 @@
 //                        "master_secret" (names chosen by the steps that write them)
 //   values              {"name": "text"}: other facts a later step needs (names likewise)
 //
+// Session resumption (RFC 5246 §7.3 Figure 2) uses these members:
+//   client  "resume" (client-hello --resume: the session offered, with its master secret);
+//           secrets["master_secret"] after a full or abbreviated handshake, so the state can
+//           itself be given to a later client-hello --resume (resume_from).
+//   server  values["session_cache"], values["session_lifetime"] (server-respond
+//           --session-cache: where the server's derive-pms stores the session, session_cache.hpp).
+//   both    values["resumed"] = "true" after an abbreviated handshake (key_schedule.hpp
+//           resume_keys); the server's last step is then `hsk finish` (finish_step.hpp).
+//
 // Code points are written as "0x" + 4 lowercase hex digits; load also takes plain integers.
 // Members a newer hsk added (same hsk_state) are kept as they were and written back.
 #pragma once

@@ -178,9 +178,10 @@ TEST_CASE("client-hello: a seeded hello is reproducible, byte for byte", "[clien
   // Pinned: any change to the defaults or the encoding shows up here (checked against
   // tshark's dissection when it was pinned: see tests/cli/client-hello/interop_tshark.sh).
   CHECK(to_hex(b.records) ==
-        "16030100830100007f03035f5e1000" + to_hex(stream) +
-            "00000ec02fc030cca8c027c028c013c014010000480000000d000b00000868736b2e74657374000b000201"
+        "16030100870100008303035f5e1000" + to_hex(stream) +
+            "00000ec02fc030cca8c027c028c013c0140100004c0000000d000b00000868736b2e74657374000b000201"
             "00000a00080006001d00170018000d0018001604030503060308040805080604010501060102030201"
+            "00160000"  // encrypt_then_mac: CBC suites (c027 ...) are offered
             "00170000ff01000100");
   CHECK(to_hex(stream) == "e8417572ba63dbb1a1d62071852afbe4ba89b247787ab145e7513215");
 }
@@ -269,7 +270,7 @@ TEST_CASE("client-hello: default extensions follow the suites and the version", 
     ClientHelloOptions o = fixed_options();
     o.cipher_suites = parse_suite_list("rsa", 0x0303);
     auto h = build_client_hello(o, rng).hello;
-    CHECK(ext_types(h) == Codes{13, 23, 0xff01});
+    CHECK(ext_types(h) == Codes{13, 22, 23, 0xff01});
     CHECK(sigalgs_of(h) == Codes{0x0403, 0x0503, 0x0603, 0x0804, 0x0805, 0x0806, 0x0401, 0x0501,
                                  0x0601, 0x0203, 0x0201});
   }
@@ -290,6 +291,17 @@ TEST_CASE("client-hello: default extensions follow the suites and the version", 
     CHECK(groups_of(h) == Codes{29, 23, 24});
     REQUIRE(ext(h, ET::ec_point_formats));
     CHECK(ext(h, ET::ec_point_formats)->data == Bytes{1, 0});
+  }
+  SECTION("encrypt_then_mac only with a CBC suite, and not when switched off (RFC 7366 §3)") {
+    ClientHelloOptions o = fixed_options();
+    o.cipher_suites = parse_suite_list("ECDHE-RSA-AES128-GCM-SHA256,ECDHE-RSA-CHACHA20-POLY1305", 0x0303);
+    CHECK_FALSE(ext(build_client_hello(o, rng).hello, ET::encrypt_then_mac));
+    o.cipher_suites.push_back(0x002f);  // TLS_RSA_WITH_AES_128_CBC_SHA
+    auto h = build_client_hello(o, rng).hello;
+    REQUIRE(ext(h, ET::encrypt_then_mac));
+    CHECK(ext(h, ET::encrypt_then_mac)->data.empty());
+    o.encrypt_then_mac = false;
+    CHECK_FALSE(ext(build_client_hello(o, rng).hello, ET::encrypt_then_mac));
   }
   SECTION("below TLS 1.2 no signature_algorithms unless asked") {
     ClientHelloOptions o = fixed_options();

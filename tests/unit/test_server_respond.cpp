@@ -443,6 +443,29 @@ TEST_CASE("server-respond: ServerHello extensions echo what the client sent", "[
   expect_refusal(client(c), a, 120, "ALPN");
 }
 
+TEST_CASE("server-respond: encrypt_then_mac is echoed for CBC suites only (RFC 7366 §3)",
+          "[server-respond]") {
+  ClientHelloOptions c;
+  c.cipher_suites = {0xc02f, 0xc027};  // ECDHE-RSA AES-128-GCM, then AES-128-CBC-SHA256
+  ServerRespondOptions o = all_pairs();
+  // The client offers it (a CBC suite is in its list); the server picks GCM: no echo.
+  const auto& offered = *client(c).hello.extensions;
+  REQUIRE(std::count_if(offered.begin(), offered.end(),
+                        [](const auto& e) { return e.type == 22 && e.data.empty(); }) == 1);
+  CHECK(ext_types(respond(client(c), o).server_hello) == Codes{0xff01, 23, 11});
+  // The server picks the CBC suite: echoed, empty.
+  o.suites = {0xc027};
+  ServerFlight f = respond(client(c), o);
+  CHECK(f.server_hello.cipher_suite == 0xc027);
+  CHECK(ext_types(f.server_hello) == Codes{0xff01, 23, 22, 11});
+  // --no-etm, or a client that did not offer it: not echoed.
+  o.encrypt_then_mac = false;
+  CHECK(ext_types(respond(client(c), o).server_hello) == Codes{0xff01, 23, 11});
+  o.encrypt_then_mac = true;
+  c.encrypt_then_mac = false;
+  CHECK(ext_types(respond(client(c), o).server_hello) == Codes{0xff01, 23, 11});
+}
+
 TEST_CASE("server-respond: TLS 1.2 ServerKeyExchange signatures verify", "[server-respond]") {
   using A = crypto::SignatureAlgorithm;
   ServerRespondOptions o = all_pairs();

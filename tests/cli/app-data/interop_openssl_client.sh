@@ -105,6 +105,18 @@ run ecdhe-rsa-tls10 "$rsa" "" "-tls1 -cipher ECDHE-RSA-AES256-SHA:@SECLEVEL=0" T
 run auth-rsa "$rsa --request-cert --client-ca pki/ca.pem" "--client-ca pki/ca.pem --require-client-cert" \
   "-cert pki/client.pem -key pki/client.key -cipher ECDHE-RSA-AES128-GCM-SHA256" TLSv1.2 ECDHE-RSA-AES128-GCM-SHA256
 [ "$(jq -r .values.client_authenticated auth-rsa.s.json)" = true ] || fail "auth-rsa: the client is not authenticated"
+# encrypt_then_mac (RFC 7366): OpenSSL offers it, hsk echoes it for CBC suites only; with
+# s_client -no_etm (or server-respond --no-etm) the records are MAC-then-encrypt — both ways
+# the data crossed above or below.
+for c in ecdhe-rsa-cbc rsa-cbc ecdhe-rsa-tls11 ecdhe-rsa-tls10; do
+  [ "$(jq -r .values.encrypt_then_mac $c.s.json)" = true ] || fail "$c: encrypt_then_mac not negotiated"
+done
+[ "$(jq -r .values.encrypt_then_mac ecdhe-rsa-gcm.s.json)" = false ] || fail "ecdhe-rsa-gcm: encrypt_then_mac with an AEAD"
+run rsa-cbc-client-noetm "$rsa" "" "-no_etm -cipher AES128-SHA256" TLSv1.2 AES128-SHA256
+run rsa-cbc-server-noetm "$rsa --no-etm" "" "-cipher AES256-SHA" TLSv1.2 AES256-SHA
+for c in rsa-cbc-client-noetm rsa-cbc-server-noetm; do
+  [ "$(jq -r .values.encrypt_then_mac $c.s.json)" = false ] || fail "$c: encrypt_then_mac negotiated"
+done
 
 # A flipped bit in the Finished record of an hsk client's flight, through the same socat
 # server: derive-pms (server) exits 1 with bad_record_mac and answers with the plaintext fatal

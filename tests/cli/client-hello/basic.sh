@@ -30,7 +30,7 @@ t=$((16#$(body default.tls .random | tr -d '"' | cut -c1-8)))
 [ "$(body default.tls '.cipher_suites | length')" = 27 ] || fail "default suite count"
 [ "$(body default.tls '.cipher_suites[0].name')" = '"TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"' ] || fail "first default suite"
 [ "$(body default.tls '[.extensions[].extension_type.name] | join(",")')" = \
-  '"ec_point_formats,supported_groups,signature_algorithms,extended_master_secret,renegotiation_info"' ] ||
+  '"ec_point_formats,supported_groups,signature_algorithms,encrypt_then_mac,extended_master_secret,renegotiation_info"' ] ||
   fail "default extensions: $(body default.tls '[.extensions[].extension_type.name]')"
 [ ! -s err ] || { cat err >&2; fail "stderr is not empty"; }
 
@@ -103,9 +103,9 @@ cmp <(jq -S 'del(.transcript)' s1.json) <(jq -S 'del(.transcript)' s2.json) || f
 # The unit test's golden hello, made from the command line.
 expect_exit 0 "$HSK" client-hello --state g.json --seed "hsk client-hello golden" --time 1600000000 \
   --suites ecdhe-rsa --sni hsk.test --hex
-golden=16030100830100007f03035f5e1000e8417572ba63dbb1a1d62071852afbe4ba89b247787ab145e751321500000ec02fc030cca8
-golden+=c027c028c013c014010000480000000d000b00000868736b2e74657374000b00020100000a00080006001d00170018000d00180016
-golden+=0403050306030804080508060401050106010203020100170000ff01000100
+golden=16030100870100008303035f5e1000e8417572ba63dbb1a1d62071852afbe4ba89b247787ab145e751321500000ec02fc030cca8
+golden+=c027c028c013c0140100004c0000000d000b00000868736b2e74657374000b00020100000a00080006001d00170018000d00180016
+golden+=0403050306030804080508060401050106010203020100160000""00170000ff01000100
 [ "$(cat out)" = "$golden" ] || fail "golden hello differs: $(cat out)"
 # Different runs without --seed differ.
 expect_exit 0 "$HSK" client-hello --state c.json --random random -o r1.tls

@@ -34,12 +34,12 @@ expect_exit 0 "$HSK" client-hello --state c.json -o all.tls --version tls1.1 --s
   --random 000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f --session-id aabbcc \
   --compression null,deflate --sni www.example.org --groups ffdhe3072,x25519 --sigalgs rsa_pkcs1_sha256,dsa_sha1 \
   --alpn h2,http/1.1 --point-formats uncompressed,ansiX962_compressed_prime --scsv
-expect_dissection all.tls "0x0301|0x0302|000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f|aabbcc|0x0033,0x0039,0x0a0a,0x00ff|0,1|www.example.org|0x0101,0x001d|0x0401,0x0202|h2,http/1.1|0,1|0,11,10,13,16,23|"
+expect_dissection all.tls "0x0301|0x0302|000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f|aabbcc|0x0033,0x0039,0x0a0a,0x00ff|0,1|www.example.org|0x0101,0x001d|0x0401,0x0202|h2,http/1.1|0,1|0,11,10,13,16,22,23|"
 
 # The golden hello of tests/unit/test_client_hello.cpp.
 expect_exit 0 "$HSK" client-hello --state c.json --seed "hsk client-hello golden" --time 1600000000 \
   --suites ecdhe-rsa --sni hsk.test -o golden.tls
-expect_dissection golden.tls "0x0301|0x0303|5f5e1000e8417572ba63dbb1a1d62071852afbe4ba89b247787ab145e7513215||0xc02f,0xc030,0xcca8,0xc027,0xc028,0xc013,0xc014|0|hsk.test|0x001d,0x0017,0x0018|0x0403,0x0503,0x0603,0x0804,0x0805,0x0806,0x0401,0x0501,0x0601,0x0203,0x0201||0|0,11,10,13,23,65281|"
+expect_dissection golden.tls "0x0301|0x0303|5f5e1000e8417572ba63dbb1a1d62071852afbe4ba89b247787ab145e7513215||0xc02f,0xc030,0xcca8,0xc027,0xc028,0xc013,0xc014|0|hsk.test|0x001d,0x0017,0x0018|0x0403,0x0503,0x0603,0x0804,0x0805,0x0806,0x0401,0x0501,0x0601,0x0203,0x0201||0|0,11,10,13,22,23,65281|"
 
 expect_exit 0 "$HSK" client-hello --state c.json --version tls1.0 --suites rsa --no-extensions --random \
   ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff -o noext.tls

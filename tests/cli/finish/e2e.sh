@@ -13,7 +13,9 @@ source "$TESTLIB"
 # (openssl dgst); the record layout (CCS 14 VV VV 00 01 01, then one handshake record of the
 # suite's protected size); for CBC suites the client's Finished record is decrypted with
 # `openssl enc` under the client write key from the key block and its HMAC checked with
-# `openssl mac`. encrypt_then_mac is not covered here: hsk client-hello does not offer it.
+# `openssl mac`. CBC cases run with --no-etm (MAC-then-encrypt, RFC 5246 §6.2.3.2) unless run
+# with ETM=1: then both hellos carry encrypt_then_mac and the HMAC is checked over the IV and
+# ciphertext, the record's last bytes (RFC 7366 §3).
 for tool in openssl jq xxd; do
   command -v $tool >/dev/null || fail "$tool is not installed (scripts/deps installs it)"
 done
@@ -43,7 +45,9 @@ cases=0
 # run NAME SUITE VERSION DIGEST CIPHER(gcm|cbc|chacha) [KEYLEN MACLEN]
 run() {
   local name=$1 suite=$2 version=$3 digest=$4 cipher=$5 keylen=${6:-16} maclen=${7:-0}
-  "$HSK" client-hello --state "$name.c.json" --suites "$suite" --version "$version" >"$name.1" || fail "$name: client-hello"
+  local etm=${ETM:-0} etm_opt=--no-etm
+  [ "$etm" = 1 ] && etm_opt=""
+  "$HSK" client-hello --state "$name.c.json" --suites "$suite" --version "$version" $etm_opt >"$name.1" || fail "$name: client-hello"
   "$HSK" server-respond --state "$name.s.json" "${pairs[@]}" <"$name.1" >"$name.2" 2>"$name.err" ||
     { cat "$name.err" >&2; fail "$name: server-respond"; }
   "$HSK" derive-pms --state "$name.c.json" --ca pki/ca.pem <"$name.2" >"$name.3" 2>"$name.err" ||
@@ -91,8 +95,15 @@ run() {
     chacha) flen=$((16 + 16)) ;;
     cbc) # explicit IV (not in TLS 1.0), Finished + MAC + 1..16 bytes of padding
       flen=$(((16 + maclen) / 16 * 16 + 16 + 16))
+      # encrypt_then_mac: IV, Finished + 1..16 bytes of padding, then the MAC
+      [ "$etm" = 1 ] && flen=$((16 + 32 + maclen))
       if [ "$v" = 0301 ]; then flen=$((flen - 16)); fi ;;
   esac
+  local want_etm=false
+  [ "$cipher" = cbc ] && [ "$etm" = 1 ] && want_etm=true
+  for s in c s; do
+    [ "$(jq -r .values.encrypt_then_mac "$name.$s.json")" = $want_etm ] || fail "$name: $s: encrypt_then_mac is not $want_etm"
+  done
   for f in 3 4; do
     size=$(stat -c %s "$name.$f")
     [ "$(xxd -p -s $((size - 11 - flen)) -l 11 "$name.$f")" = "14${v}000101""16${v}$(printf %04x "$flen")" ] ||
@@ -108,6 +119,18 @@ run() {
     key=${kb:$((4 * maclen)):$((2 * keylen))}
     size=$(stat -c %s "$name.3")
     frag=$(xxd -p -s $((size - flen)) "$name.3" | tr -d '\n')
+    local md=SHA1
+    [ "$maclen" = 32 ] && md=SHA256
+    [ "$maclen" = 48 ] && md=SHA384
+    local mac
+    if [ "$etm" = 1 ]; then
+      # RFC 7366 §3: MAC(seq_num ‖ type ‖ version ‖ length ‖ IV ‖ ciphertext), sent after them.
+      local sealed=${frag:0:$((2 * (flen - maclen)))}
+      mac=$(xxd -r -p <<<"0000000000000000""16${v}$(printf %04x $((flen - maclen)))$sealed" |
+        openssl mac -digest "$md" -macopt hexkey:"$mk" HMAC | tr 'A-F' 'a-f')
+      [ "${frag:$((2 * (flen - maclen)))}" = "$mac" ] || fail "$name: the encrypt-then-MAC HMAC is not OpenSSL's"
+      frag=$sealed
+    fi
     if [ "$v" = 0301 ]; then
       iv=${kb:$((4 * maclen + 4 * keylen)):32}
     else
@@ -116,10 +139,12 @@ run() {
     fi
     plain=$(xxd -r -p <<<"$frag" | openssl enc -d "-aes-$((keylen * 8))-cbc" -K "$key" -iv "$iv" -nopad | hexof)
     [ "${plain:0:32}" = "$(jq -r '.transcript[-2].hex' "$name.c.json")" ] || fail "$name: openssl decrypts the Finished record to ${plain:0:32}"
-    local md=SHA1
-    [ "$maclen" = 32 ] && md=SHA256
-    [ "$maclen" = 48 ] && md=SHA384
-    local mac
+    if [ "$etm" = 1 ]; then
+      # Finished (16 bytes) and then 16 bytes of padding, each byte 15 (RFC 5246 §6.2.3.2).
+      [ "${plain:32}" = "$(printf '0f%.0s' $(seq 16))" ] || fail "$name: padding ${plain:32}"
+      cases=$((cases + 1))
+      return
+    fi
     mac=$(xxd -r -p <<<"0000000000000000""16${v}0010${plain:0:32}" |
       openssl mac -digest "$md" -macopt hexkey:"$mk" HMAC | tr 'A-F' 'a-f')
     [ "${plain:32:$((2 * maclen))}" = "$mac" ] || fail "$name: the Finished record's HMAC is not OpenSSL's"
@@ -143,4 +168,8 @@ run rsa-tls10 TLS_RSA_WITH_AES_128_CBC_SHA tls1.0 MD5-SHA1 cbc 16 20
 run dhe-rsa-tls10 TLS_DHE_RSA_WITH_AES_256_CBC_SHA tls1.0 MD5-SHA1 cbc 32 20
 run dh-rsa-tls10 TLS_DH_RSA_WITH_AES_128_CBC_SHA tls1.0 MD5-SHA1 cbc 16 20
 run ecdhe-ecdsa-tls10 TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA tls1.0 MD5-SHA1 cbc 16 20
+ETM=1 run rsa-cbc256-etm TLS_RSA_WITH_AES_128_CBC_SHA256 tls1.2 SHA256 cbc 16 32
+ETM=1 run ecdhe-ecdsa-cbc384-etm TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384 tls1.2 SHA384 cbc 32 48
+ETM=1 run dhe-rsa-tls11-etm TLS_DHE_RSA_WITH_AES_128_CBC_SHA tls1.1 MD5-SHA1 cbc 16 20
+ETM=1 run rsa-tls10-etm TLS_RSA_WITH_AES_256_CBC_SHA tls1.0 MD5-SHA1 cbc 32 20
 echo "$cases handshakes with Finished and application data"

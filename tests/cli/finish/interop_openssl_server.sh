@@ -117,6 +117,17 @@ run ecdhe-ecdsa-chacha "$ecdsa -cipher ECDHE-ECDSA-CHACHA20-POLY1305" "--suites 
 run dhe-dss "-cert pki/server-dsa.pem -key pki/server-dsa.key -cipher DHE-DSS-AES128-GCM-SHA256:@SECLEVEL=1" \
   "--suites DHE-DSS-AES128-GCM-SHA256"
 run dh-anon "-nocert -cipher ADH-AES128-GCM-SHA256:@SECLEVEL=0" "--suites ADH-AES128-GCM-SHA256"
+# encrypt_then_mac (RFC 7366): hsk offers it with CBC suites and OpenSSL accepts it; with
+# client-hello --no-etm or s_server -no_etm the records are MAC-then-encrypt.
+for c in ecdhe-rsa-cbc rsa-cbc ecdhe-ecdsa-cbc; do
+  [ "$(jq -r .values.encrypt_then_mac $c.json)" = true ] || fail "$c: encrypt_then_mac not negotiated"
+done
+[ "$(jq -r .values.encrypt_then_mac ecdhe-rsa-gcm.json)" = false ] || fail "ecdhe-rsa-gcm: encrypt_then_mac with an AEAD"
+run rsa-cbc-client-noetm "$rsa -cipher AES128-SHA256" "--suites AES128-SHA256 --no-etm"
+run rsa-cbc-server-noetm "$rsa -no_etm -cipher AES128-SHA" "--suites AES128-SHA"
+for c in rsa-cbc-client-noetm rsa-cbc-server-noetm; do
+  [ "$(jq -r .values.encrypt_then_mac $c.json)" = false ] || fail "$c: encrypt_then_mac negotiated"
+done
 run ecdhe-rsa-tls11 "$rsa -cipher ECDHE-RSA-AES256-SHA:@SECLEVEL=0" "--version tls1.1 --suites ECDHE-RSA-AES256-SHA" "" TLSv1.1
 run ecdhe-rsa-tls10 "$rsa -cipher ECDHE-RSA-AES128-SHA:@SECLEVEL=0" "--version tls1.0 --suites ECDHE-RSA-AES128-SHA" "" TLSv1
 run rsa-tls10 "$rsa -cipher AES128-SHA:@SECLEVEL=0" "--version tls1.0 --suites AES128-SHA" "" TLSv1
