@@ -635,6 +635,14 @@ ResumeSession resume_from(const State& earlier, const std::string& path) {
   if (hello.session_id.empty()) {
     throw_usage(path + ": the server gave no session id (it will not resume this session by id)");
   }
+  // Only a session whose handshake completed is resumable (RFC 5246 §7.2: a session is
+  // resumable once both Finished messages were exchanged and checked).
+  if (auto it = earlier.values.find("handshake_complete");
+      it == earlier.values.end() || it->second != "true") {
+    throw_usage(path +
+                ": the earlier handshake did not complete (run hsk finish first): its session "
+                "cannot be resumed (RFC 5246 §7.2)");
+  }
   ResumeSession rs;
   rs.session_id = hello.session_id;
   rs.version = hello.server_version;

@@ -133,8 +133,9 @@ BuiltClientHello build_client_hello(const ClientHelloOptions& options, crypto::R
 State new_client_state(const BuiltClientHello& built, const std::optional<ResumeSession>& resume);
 
 // resume_from reads, from an earlier client state, the session its ServerHello set up.
-// Throws hsk::Error(usage) naming `path` when it is a server state, holds no ServerHello, or
-// the server gave no session id (then the session cannot be resumed by id).
+// Throws hsk::Error(usage) naming `path` when it is a server state, holds no ServerHello, the
+// server gave no session id (then the session cannot be resumed by id), or the earlier
+// handshake did not complete (values["handshake_complete"] is not "true": RFC 5246 §7.2).
 ResumeSession resume_from(const State& earlier, const std::string& path);
 
 // explain_client_hello describes the hello in the language of phase 1 (for --explain):

@@ -975,12 +975,29 @@ ClientResumeResult client_resume_hello(State& state, const wire::HandshakeMessag
     wire::Reader r = body_reader(shm);
     sh = wire::decode_server_hello(r);
   }
+  // RFC 5246 §7.4.1.3: server_version is at most what the client offered; checked before the
+  // session, as for a full handshake.
+  if (sh.server_version > ch.client_version) {
+    fail_check(shm,
+               fmt::format("server_version {} is above the ClientHello's client_version {} "
+                           "(RFC 5246 §7.4.1.3)",
+                           version_label(sh.server_version), version_label(ch.client_version)),
+               Error::kAlertProtocolVersion);
+  }
   if (sh.server_version != rs.version) {
     fail_check(shm,
                fmt::format("the server resumes the session with {}, but the session was {} "
                            "(RFC 5246 §7.4.1.3: a resumed session keeps its version)",
                            version_label(sh.server_version), version_label(rs.version)),
                Error::kAlertIllegalParameter);
+  }
+  if (!rs.extended_master_secret) {
+    // RFC 7627 §5.3: a session made without the extended master secret is not to be resumed
+    // (the triple handshake attack); the client aborts.
+    fail_check(shm,
+               "the server resumes a session that had no extended master secret (RFC 7627 §5.3: "
+               "abort)",
+               Error::kAlertHandshakeFailure);
   }
   if (sh.cipher_suite != rs.cipher_suite) {
     fail_check(shm,
@@ -1012,13 +1029,10 @@ ClientResumeResult client_resume_hello(State& state, const wire::HandshakeMessag
                e.type == static_cast<std::uint16_t>(wire::ExtensionType::extended_master_secret);
     }
   }
-  if (sh_ems != rs.extended_master_secret) {
+  if (!sh_ems) {
     fail_check(shm,
-               rs.extended_master_secret
-                   ? "the session used the extended master secret but the ServerHello that "
-                     "resumes it lacks extended_master_secret (RFC 7627 §5.3: abort)"
-                   : "the session had no extended master secret but the ServerHello that resumes "
-                     "it carries extended_master_secret (RFC 7627 §5.3: abort)",
+               "the session used the extended master secret but the ServerHello that resumes it "
+               "lacks extended_master_secret (RFC 7627 §5.3: abort)",
                Error::kAlertHandshakeFailure);
   }
   work.negotiated_version = sh.server_version;

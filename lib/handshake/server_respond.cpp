@@ -511,17 +511,19 @@ ServerFlight server_respond(const wire::ClientHello& hello, ByteView client_hell
                     " is not among this server's suites";
     } else if (wire::find_cipher_suite(c.cipher_suite) == nullptr) {
       not_resumed = "the session's suite " + suite_text(c.cipher_suite) + " is not one hsk knows";
-    } else if (c.extended_master_secret && !offer.ems) {
+    } else if (!c.extended_master_secret) {
+      // RFC 7627 §5.3: a session without the extended master secret is open to the triple
+      // handshake attack; hsk never resumes one, whatever this ClientHello offers.
+      not_resumed = "the session has no extended master secret: RFC 7627 §5.3";
+    } else if (!offer.ems) {
       not_resumed =
           "the session used the extended master secret but this ClientHello lacks "
           "extended_master_secret (RFC 7627 §5.3)";
-    } else if (c.extended_master_secret && !o.extended_master_secret) {
+    } else if (!o.extended_master_secret) {
       not_resumed =
           "the session used the extended master secret but this server runs with --no-ems";
-    } else if (!c.extended_master_secret && offer.ems && o.extended_master_secret) {
-      not_resumed =
-          "the session had no extended master secret but this ClientHello offers it (RFC 7627 "
-          "§5.3: a full handshake gives the session one)";
+    } else if (o.request_cert && !c.client_authenticated) {
+      not_resumed = "the session has no authenticated client; this server asks for a certificate";
     } else {
       resumed = c;
     }
@@ -849,6 +851,12 @@ ServerFlight server_respond(const wire::ClientHello& hello, ByteView client_hell
   if (resumed) {
     // RFC 5246 §7.3 Figure 2: ServerHello, [ChangeCipherSpec], Finished — the server first.
     DerivedKeys keys = resume_keys(st, resumed->master_secret, resumed->extended_master_secret);
+    // The session's client authentication carries over (RFC 5246 §7.3: the resumed session
+    // keeps its peer certificate).
+    st.values["client_authenticated"] = resumed->client_authenticated ? "true" : "false";
+    if (resumed->client_authenticated) {
+      st.values["client_certificate"] = resumed->client_certificate;
+    }
     if (alpn) {
       st.values["alpn"] = *alpn;
     }

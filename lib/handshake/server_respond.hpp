@@ -142,13 +142,15 @@ struct ServerFlight {
 //
 // Resumption: when options.cached_session is the entry of the ClientHello's session id, the
 // negotiated version is the session's, the client still offers the session's suite and this
-// server still accepts it (options.suites), and extended_master_secret agrees with the
-// session as RFC 7627 §5.3 wants (a session with EMS and a hello without it, or a session
-// without EMS and a hello with it, get a full handshake), the flight is abbreviated: ServerHello
+// server still accepts it (options.suites), the session has the extended master secret and
+// this hello and server use it too (RFC 7627 §5.3: a session without EMS is never resumed),
+// and, when request_cert is on, the session's client was authenticated (else a full
+// handshake asks for the certificate), the flight is abbreviated: ServerHello
 // (the same session id, the session's suite, the extensions as for a full handshake),
 // ChangeCipherSpec and the server's protected Finished (RFC 5246 §7.3 Figure 2: the server's
 // Finished first). The state then holds the session's master secret and the key block from
-// the new randoms (resume_keys: values["resumed"] = "true"), values["server_finished"] =
+// the new randoms (resume_keys: values["resumed"] = "true"), values["client_authenticated"]
+// and (when true) values["client_certificate"] from the session, values["server_finished"] =
 // "sent"; the client's ChangeCipherSpec + Finished are read by `hsk finish` (finish_step.hpp).
 // Otherwise a full handshake with a fresh session id, and `not_resumed` and the explanation
 // say why.

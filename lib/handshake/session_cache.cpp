@@ -72,7 +72,79 @@ void check_id(ByteView id) {
   }
 }
 
-CachedSession parse_entry(std::string_view text, const std::string& path) {
+// check_dir: an existing cache directory must be this user's and closed to group and
+// others, or another local user could plant sessions (master secrets this server trusts) or
+// read them. Missing is fine (returns false); anything else throws hsk::Error(io).
+bool check_dir(const std::string& dir) {
+  struct stat st {};
+  if (::lstat(dir.c_str(), &st) != 0) {
+    if (errno == ENOENT) {
+      return false;
+    }
+    throw Error(ErrorKind::io,
+                std::string("session cache directory: cannot stat: ") + std::strerror(errno))
+        .with_input(dir);
+  }
+  if (S_ISLNK(st.st_mode) && ::stat(dir.c_str(), &st) != 0) {
+    throw Error(ErrorKind::io, std::string("session cache directory: a symbolic link that cannot "
+                                           "be followed: ") +
+                                   std::strerror(errno))
+        .with_input(dir);
+  }
+  if (!S_ISDIR(st.st_mode)) {
+    throw Error(ErrorKind::io, "session cache directory: not a directory").with_input(dir);
+  }
+  if (st.st_uid != ::geteuid()) {
+    throw Error(ErrorKind::io, "session cache directory: owned by uid " +
+                                   std::to_string(st.st_uid) + ", not by this user (uid " +
+                                   std::to_string(::geteuid()) + ")")
+        .with_input(dir);
+  }
+  if ((st.st_mode & 022) != 0) {
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+    throw Error(ErrorKind::io, std::string("session cache directory: mode ") + mode +
+                                   " lets group or others write it (chmod go-w, or 0700)")
+        .with_input(dir);
+  }
+  return true;
+}
+
+// prune_expired removes up to kPruneLimit entries of `dir` that expired by `now` (best
+// effort: an entry that cannot be read, parsed or removed is left alone; `keep` is skipped).
+constexpr int kPruneLimit = 100;
+
+void prune_expired(const std::string& dir, const std::string& keep, std::int64_t now) {
+  std::error_code ec;
+  std::filesystem::directory_iterator it(dir, ec);
+  int removed = 0;
+  for (; !ec && it != std::filesystem::directory_iterator() && removed < kPruneLimit;
+       it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (!is_session_file_name(name) || name == keep) {
+      continue;
+    }
+    const std::string path = it->path().string();
+    struct stat st {};
+    if (::lstat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
+      continue;
+    }
+    try {
+      Bytes data = io::read_all(path);
+      CachedSession e = parse_session_entry(
+          std::string_view(reinterpret_cast<const char*>(data.data()), data.size()), path);
+      if (now >= e.expires && ::unlink(path.c_str()) == 0) {
+        ++removed;
+      }
+    } catch (const Error&) {
+      // Not ours to judge here: lookup reports it when its id is offered.
+    }
+  }
+}
+
+}  // namespace
+
+CachedSession parse_session_entry(std::string_view text, const std::string& path) {
   Json j = Json::parse(text.begin(), text.end(), nullptr, false);
   if (j.is_discarded() || !j.is_object()) {
     corrupt(path, "not a JSON object");
@@ -93,10 +165,21 @@ CachedSession parse_entry(std::string_view text, const std::string& path) {
   }
   e.created = time_member(j, "created", path);
   e.expires = time_member(j, "expires", path);
+  // Absent in entries of an older hsk: an unauthenticated client.
+  if (auto a = j.find("client_authenticated"); a != j.end()) {
+    if (!a->is_boolean()) {
+      corrupt(path, "client_authenticated: not true/false");
+    }
+    e.client_authenticated = a->get<bool>();
+  }
+  if (auto c = j.find("client_certificate"); c != j.end()) {
+    if (!c->is_string()) {
+      corrupt(path, "client_certificate: not a string");
+    }
+    e.client_certificate = c->get<std::string>();
+  }
   return e;
 }
-
-}  // namespace
 
 bool is_session_file_name(const std::string& name) {
   if (name.size() < 2 || name.size() > 64 || name.size() % 2 != 0) {
@@ -124,8 +207,11 @@ std::optional<CachedSession> lookup(const std::string& dir, ByteView session_id,
     return std::nullopt;
   }
   const std::string path = session_file(dir, session_id);
+  if (!check_dir(dir)) {
+    return std::nullopt;
+  }
   struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) {
+  if (::lstat(path.c_str(), &st) != 0) {  // lstat: a symbolic link is never followed
     if (errno == ENOENT || errno == ENOTDIR) {
       return std::nullopt;
     }
@@ -133,12 +219,16 @@ std::optional<CachedSession> lookup(const std::string& dir, ByteView session_id,
                 std::string("session cache entry: cannot stat: ") + std::strerror(errno))
         .with_input(path);
   }
+  if (S_ISLNK(st.st_mode)) {
+    throw Error(ErrorKind::io, "session cache entry: a symbolic link (not followed)")
+        .with_input(path);
+  }
   if (!S_ISREG(st.st_mode)) {
     throw Error(ErrorKind::io, "session cache entry: not a regular file").with_input(path);
   }
   Bytes data = io::read_all(path);
-  CachedSession e =
-      parse_entry(std::string_view(reinterpret_cast<const char*>(data.data()), data.size()), path);
+  CachedSession e = parse_session_entry(
+      std::string_view(reinterpret_cast<const char*>(data.data()), data.size()), path);
   if (e.session_id != Bytes(session_id.begin(), session_id.end())) {
     corrupt(path, "session_id " + to_hex(e.session_id) + " is not the file's name");
   }
@@ -160,7 +250,7 @@ void store(const std::string& dir, const CachedSession& entry) {
                 std::to_string(entry.master_secret.size()));
   }
   std::error_code ec;
-  if (!std::filesystem::exists(dir, ec)) {
+  if (!check_dir(dir)) {
     std::filesystem::create_directories(dir, ec);
     if (ec) {
       throw Error(ErrorKind::io, "cannot create the session cache directory: " + ec.message())
@@ -180,8 +270,11 @@ void store(const std::string& dir, const CachedSession& entry) {
   j["master_secret"] = to_hex(entry.master_secret);
   j["created"] = entry.created;
   j["expires"] = entry.expires;
+  j["client_authenticated"] = entry.client_authenticated;
+  j["client_certificate"] = entry.client_certificate;
   std::string text = j.dump(2) + "\n";
   io::write_atomic(path, as_bytes(text), 0600);
+  prune_expired(dir, to_hex(entry.session_id), entry.created);
 }
 
 CacheLookup find_session(const std::string& dir, ByteView session_id, std::int64_t now) {
@@ -191,6 +284,7 @@ CacheLookup find_session(const std::string& dir, ByteView session_id, std::int64
     return r;
   }
   const std::string path = session_file(dir, session_id);
+  check_dir(dir);  // an unsafe directory is refused, not a miss
   bool existed = ::access(path.c_str(), F_OK) == 0;
   try {
     r.entry = lookup(dir, session_id, now);
@@ -225,6 +319,12 @@ CachedSession session_from_state(const State& state, std::int64_t now, std::int6
   e.master_secret = ms->second;
   e.created = now;
   e.expires = now + lifetime;
+  auto auth = state.values.find("client_authenticated");
+  e.client_authenticated = auth != state.values.end() && auth->second == "true";
+  if (e.client_authenticated) {
+    auto cert = state.values.find("client_certificate");
+    e.client_certificate = cert != state.values.end() ? cert->second : "";
+  }
   return e;
 }
 

@@ -13,6 +13,15 @@
 //   extended_master_secret  true | false: the master secret is RFC 7627's
 //   master_secret           96 hex digits
 //   created, expires        unix seconds; the entry is usable while now < expires
+//   client_authenticated    true | false: the client proved a certificate (RFC 5246 §7.4.8)
+//   client_certificate      the leaf's subject (values["client_certificate"]) or ""
+//
+// An entry without the two client members (an older hsk wrote it) reads as a session whose
+// client was not authenticated.
+//
+// An existing DIR must be owned by this user (geteuid) and not writable by group or others,
+// else lookup, find_session and store throw hsk::Error(io): another user could plant sessions.
+// Entries are opened without following symbolic links (a link is an unusable entry).
 //
 // Nothing else in hsk writes these files; a file that does not parse is reported, never
 // trusted.
@@ -21,6 +30,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "handshake/state.hpp"
 #include "hsk/bytes.hpp"
@@ -40,6 +50,8 @@ struct CachedSession {
   Bytes master_secret;  // 48 bytes
   std::int64_t created = 0;
   std::int64_t expires = 0;
+  bool client_authenticated = false;  // the client proved a certificate (CertificateVerify)
+  std::string client_certificate;     // its leaf's subject, "" when not authenticated
   bool operator==(const CachedSession&) const = default;
 };
 
@@ -51,6 +63,11 @@ std::string session_file(const std::string& dir, ByteView session_id);
 // digits, an even number of them).
 bool is_session_file_name(const std::string& name);
 
+// parse_session_entry parses the JSON text of one entry. Throws hsk::Error(malformed) naming
+// `path` when it is not JSON, a member is missing or of the wrong shape, or the master secret
+// is not 48 bytes.
+CachedSession parse_session_entry(std::string_view text, const std::string& path);
+
 // lookup returns the entry for `session_id`, or nullopt when there is none (no file, or an
 // empty id). An expired entry (now >= expires) is removed and nullopt returned. Throws
 // hsk::Error naming the file: io when it exists but cannot be read (or an expired one cannot
@@ -59,25 +76,30 @@ bool is_session_file_name(const std::string& name);
 std::optional<CachedSession> lookup(const std::string& dir, ByteView session_id, std::int64_t now);
 
 // store writes `entry` to its file (io::write_atomic, mode 0600), creating `dir` (mode 0700)
-// when missing. Throws hsk::Error: usage for a bad session id or a master secret that is not
-// 48 bytes, io when the directory or file cannot be written.
+// when missing, then removes up to 100 other entries that expired by entry.created (best
+// effort: an entry it cannot read, parse or remove is left alone). Throws hsk::Error: usage for a
+// bad session id or a master secret that is not 48 bytes, io when the directory or file cannot be
+// written.
 void store(const std::string& dir, const CachedSession& entry);
 
-// CacheLookup is lookup's answer for a handshake: never an exception, a corrupt or unreadable
-// entry is a miss with a warning (the handshake goes on in full).
+// CacheLookup is lookup's answer for a handshake: a corrupt, unreadable or symlinked entry is
+// a miss with a warning (the handshake goes on in full).
 struct CacheLookup {
   std::optional<CachedSession> entry;
   std::string miss;     // why there is no entry, for --explain ("not in the cache", ...)
   std::string warning;  // "" or the one-line error of a corrupt / unreadable entry
 };
 
-// find_session: lookup that turns its errors into a warning (see CacheLookup). An empty
-// session id is a miss ("the client offered no session id").
+// find_session: lookup that turns an entry's errors into a warning (see CacheLookup). An
+// empty session id is a miss ("the client offered no session id"). Throws hsk::Error(io) for
+// an unsafe directory (see the layout above).
 CacheLookup find_session(const std::string& dir, ByteView session_id, std::int64_t now);
 
 // session_from_state: the entry for a completed full handshake of `state` (either role):
 // its server session id, negotiated version and suite, values["extended_master_secret"], the
-// master secret, created = now and expires = now + lifetime. Throws hsk::Error(usage) when
+// master secret, created = now and expires = now + lifetime, client_authenticated =
+// values["client_authenticated"] == "true" and then client_certificate =
+// values["client_certificate"] (else ""). Throws hsk::Error(usage) when
 // the state holds no session id (or an empty one), no negotiated suite or no master secret.
 CachedSession session_from_state(const State& state, std::int64_t now, std::int64_t lifetime);
 

@@ -287,7 +287,11 @@ struct Decryption {
   Bytes client_random;
   Bytes server_random;
   bool client_ems = false, server_ems = false, client_etm = false, server_etm = false;
+  // not_tried: no protected record yet, or the last try failed for a cause that can change
+  // (a hello not seen yet in a reordered capture): the next protected record tries again.
   enum class Keys { not_tried, ready, unavailable } keys = Keys::not_tried;
+  bool tried = false;         // setup_keys ran at least once
+  bool out_of_order = false;  // a protected record came before the keys: transcript unusable
   std::string status;  // see man/hsk-decode.1, DECRYPTION
   std::string detail;
   std::string source;
@@ -309,6 +313,10 @@ struct DirectionState {
   // Decryption of this direction's protected records (keys known); stopped after a failure.
   std::unique_ptr<crypto::RecordProtection> opener;
   bool decrypt_stopped = false;
+  // Protected records seen before the keys were known (they stay encrypted), and the last
+  // 16 bytes of the last one (TLS 1.0 CBC chains its IV): the opener starts after them.
+  std::uint64_t before_keys = 0;
+  Bytes before_keys_tail;
   // The unit being gathered: whole plaintext records, ending where no handshake message
   // is pending.
   Bytes unit;
@@ -625,11 +633,14 @@ class CaptureSink final : public capture::StreamSink {
     // TLS 1.3 keeps a plaintext ChangeCipherSpec for middlebox compatibility (RFC 8446 §5).
     bool compat_ccs = type == kTypeChangeCipherSpec && rec.size() == 6 && tls13(t);
     if (d.is_protected && !compat_ccs) {
-      flush(t, dir);  // nothing pending normally; a pending message becomes an error
-      if (d.stopped) {
+      // A decrypted handshake record adds to the unit being gathered (a message may span
+      // records, e.g. a Certificate during renegotiation); decrypt flushes before anything
+      // else it hands on.
+      if (t.dec.active && decrypt(t, dir, type, version, rec, meta)) {
         return;
       }
-      if (t.dec.active && decrypt(t, dir, type, version, rec, meta)) {
+      flush(t, dir);  // nothing pending normally; a pending message becomes an error
+      if (d.stopped) {
         return;
       }
       Json j = Json::object();
@@ -842,6 +853,15 @@ class CaptureSink final : public capture::StreamSink {
     }
   }
 
+  // short_hex: up to 12 bytes in hex, then "... (N bytes)" when there is more.
+  static std::string short_hex(ByteView b) {
+    constexpr std::size_t kShown = 12;
+    if (b.size() <= kShown) {
+      return to_hex(b);
+    }
+    return to_hex(b.first(kShown)) + "... (" + std::to_string(b.size()) + " bytes)";
+  }
+
   static bool has_ext(const std::optional<std::vector<wire::Extension>>& exts, std::uint16_t type) {
     return exts && std::any_of(exts->begin(), exts->end(),
                                [&](const wire::Extension& e) { return e.type == type; });
@@ -855,6 +875,11 @@ class CaptureSink final : public capture::StreamSink {
     if (x.keys != Decryption::Keys::ready) {
       return out;
     }
+    if (x.out_of_order) {
+      // Protected records came before the hellos: the transcript is not in order.
+      x.finished[from_client ? 0 : 1] = "not checked";
+      return out;
+    }
     Bytes want = crypto::verify_data(x.prf, x.master, from_client,
                                      crypto::transcript_hash(x.prf, x.transcript));
     bool ok = crypto::ct_equal(want, body);
@@ -865,7 +890,7 @@ class CaptureSink final : public capture::StreamSink {
       x.failed = true;
       ++x.failures;
       t.errors.push_back(std::string(from_client ? "client" : "server") +
-                         ": Finished: verify_data " + to_hex(body) + " does not match " +
+                         ": Finished: verify_data " + short_hex(body) + " does not match " +
                          to_hex(want) +
                          " computed from the transcript (alert decrypt_error): wrong secret or "
                          "altered handshake");
@@ -875,12 +900,20 @@ class CaptureSink final : public capture::StreamSink {
 
   // setup_keys finds the connection's master secret and keys both directions' openers, or
   // says in the status why not.
+  // A cause that can change (a hello or the ClientKeyExchange not seen yet) leaves keys
+  // not_tried, so that the next protected record tries again.
   void setup_keys(TlsConnection& t) {
     Decryption& x = t.dec;
+    x.tried = true;
     x.keys = Decryption::Keys::unavailable;
-    if (!t.server_version || !t.cipher_suite) {
+    auto later = [&](const char* detail) {
       x.status = "no secret";
-      x.detail = "no ServerHello in the capture";
+      x.detail = detail;
+      x.keys = Decryption::Keys::not_tried;
+      x.out_of_order = true;
+    };
+    if (!t.server_version || !t.cipher_suite) {
+      later("no ServerHello in the capture");
       return;
     }
     const wire::CipherSuite* suite = wire::find_cipher_suite(*t.cipher_suite);
@@ -901,8 +934,7 @@ class CaptureSink final : public capture::StreamSink {
     }
     if (x.client_random.size() != crypto::kRandomLength ||
         x.server_random.size() != crypto::kRandomLength) {
-      x.status = "no secret";
-      x.detail = "the hellos are not in the capture";
+      later("the hellos are not in the capture");
       return;
     }
     std::string cr = to_hex(x.client_random);
@@ -941,6 +973,10 @@ class CaptureSink final : public capture::StreamSink {
         fail_check(t, x.detail);
         return;
       }
+    } else if (options_.rsa_key != nullptr && suite->kx == wire::KeyExchange::rsa) {
+      later("no ClientKeyExchange in the capture (resumed session?)");
+      x.detail = "no key log line for client random " + cr + " and " + x.detail;
+      return;
     } else {
       x.status = "no secret";
       x.detail = "no key log line for client random " + cr;
@@ -955,9 +991,16 @@ class CaptureSink final : public capture::StreamSink {
       x.extended_master_secret = x.client_ems && x.server_ems;
       if (!pms.empty()) {
         if (x.extended_master_secret) {
-          if (!x.cke_end) {
+          if (x.out_of_order) {
+            // The session hash needs the messages in order (RFC 7627 §3).
             x.status = "no secret";
-            x.detail = "extended master secret: no ClientKeyExchange in the capture";
+            x.detail =
+                "extended master secret: protected records came before the hellos, "
+                "the session hash is not known";
+            return;
+          }
+          if (!x.cke_end) {
+            later("extended master secret: no ClientKeyExchange in the capture");
             return;
           }
           Bytes session_hash =
@@ -989,9 +1032,22 @@ class CaptureSink final : public capture::StreamSink {
       x.detail = e.detail();
       return;
     }
+    // Records that came before the keys stay encrypted; the openers start after them.
+    for (Direction dir : {Direction::client_to_server, Direction::server_to_client}) {
+      DirectionState& d = t.dirs[index_of(dir)];
+      if (d.before_keys > 0 && d.opener) {
+        t.notes.push_back(side(t, dir) + ": " + std::to_string(d.before_keys) +
+                          " protected record(s) came before the hellos: they stay encrypted");
+        d.opener->set_seq(d.before_keys);
+        if (!d.opener->cbc_iv().empty() && d.before_keys_tail.size() == 16) {
+          d.opener->set_cbc_iv(d.before_keys_tail);
+        }
+      }
+    }
     x.master = std::move(master);
     x.keys = Decryption::Keys::ready;
     x.status = "decrypted";
+    x.detail.clear();
   }
 
   void fail_check(TlsConnection& t, const std::string& what) {
@@ -1011,6 +1067,13 @@ class CaptureSink final : public capture::StreamSink {
     DirectionState& d = t.dirs[index_of(dir)];
     if (t.dec.keys == Decryption::Keys::not_tried) {
       setup_keys(t);
+      if (t.dec.keys == Decryption::Keys::not_tried) {
+        d.before_keys += 1;
+        ByteView f = rec.subspan(wire::kRecordHeaderSize);
+        d.before_keys_tail.assign(
+            f.end() - static_cast<std::ptrdiff_t>(std::min<std::size_t>(f.size(), 16)), f.end());
+        return false;
+      }
       if (t.dec.keys != Decryption::Keys::ready) {
         // No Finished will be checked: the transcript is not needed any more.
         t.dec.tracking = false;
@@ -1026,9 +1089,13 @@ class CaptureSink final : public capture::StreamSink {
       plain = d.opener->open(type, version, fragment);
     } catch (const Error& e) {
       Error at(e.kind(), static_cast<std::size_t>(meta.offset), "", e.detail(), e.alert());
-      t.dec.failed = true;
-      ++t.dec.failures;
-      t.dec.status = "failed";
+      // A record that does not authenticate fails a check (exit 1); one too short to hold
+      // the protection's overhead (decode_error) is a malformed record (exit 3).
+      if (e.kind() != ErrorKind::malformed) {
+        t.dec.failed = true;
+        ++t.dec.failures;
+        t.dec.status = "failed";
+      }
       t.errors.push_back(side(t, dir) + ": stream " + at.message() +
                          ": decryption of this direction stops");
       d.decrypt_stopped = true;
@@ -1037,6 +1104,12 @@ class CaptureSink final : public capture::StreamSink {
     RecordMeta m = meta;
     m.decrypted = true;
     m.wire_length = fragment.size();
+    if (type != kTypeHandshake) {
+      flush(t, dir);  // nothing pending normally; a pending message becomes an error
+      if (d.stopped) {
+        return true;
+      }
+    }
     if (type == kTypeApplicationData) {
       Json j = Json::object();
       j["offset"] = meta.offset;
@@ -1085,7 +1158,7 @@ class CaptureSink final : public capture::StreamSink {
     if (tls13(t)) {
       x.status = "unsupported";
       x.detail = "TLS 1.3: hsk decrypts TLS 1.0-1.2 only";
-    } else if (x.keys == Decryption::Keys::not_tried) {
+    } else if (x.keys == Decryption::Keys::not_tried && !x.tried) {
       x.status = "not needed";
       x.detail = "no protected records";
     } else if (x.failed) {
@@ -1390,13 +1463,18 @@ KeyLog parse_keylog(ByteView text, const std::string& name) {
       throw bad("expected 3 fields (label, client random, secret), found " +
                 std::to_string(fields.size()));
     }
+    // A bad field is named by position only: the line holds a secret.
     auto parse = [&](const std::string& hex, const char* what) {
-      bool ok = hex.size() % 2 == 0 && std::all_of(hex.begin(), hex.end(), [](char ch) {
-                  return std::isxdigit(static_cast<unsigned char>(ch)) != 0;
-                });
-      if (!ok) {
-        throw bad(std::string(what) + " is not hex digits: \"" +
-                  hex.substr(0, std::min<std::size_t>(hex.size(), 16)) + "\"");
+      auto it = std::find_if(hex.begin(), hex.end(), [](char ch) {
+        return std::isxdigit(static_cast<unsigned char>(ch)) == 0;
+      });
+      if (it != hex.end()) {
+        throw bad(std::string(what) + ": character " + std::to_string(it - hex.begin() + 1) +
+                  " of " + std::to_string(hex.size()) + " is not a hex digit");
+      }
+      if (hex.size() % 2 != 0) {
+        throw bad(std::string(what) + ": odd number of hex digits (" + std::to_string(hex.size()) +
+                  ")");
       }
       return from_hex(hex);
     };

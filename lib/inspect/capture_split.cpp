@@ -2,8 +2,9 @@
 // (split_capture, `hsk decode --split`).
 //
 // capture::TcpReassembler gives each direction of each TCP connection as one byte stream;
-// each TLS direction is kept whole until its connection closes, then cut into records (RFC
-// 5246 §6.2.1) and the records are grouped into the step files the other subcommands read.
+// each TLS direction is kept until its connection closes (up to kDataCap bytes after its
+// Finished, so memory is bounded per connection), then cut into records (RFC 5246 §6.2.1)
+// and the records are grouped into the step files the other subcommands read.
 // A flight boundary is found by framing the handshake messages of the plaintext records (RFC
 // 5246 §7.4) and reading their types: the client's first file ends with the record that
 // completes the ClientHello, the server's first with the one that completes the
@@ -104,10 +105,60 @@ class Framer {
   Bytes pending_;
 };
 
+// kDataCap is how many bytes of whole records a direction keeps after its Finished record (or
+// from its first byte when no Finished comes): what keeps memory bounded per connection.
+constexpr std::size_t kDataCap = std::size_t{1} << 20;
+
 struct DirectionBuf {
   Bytes bytes;           // the stream from its first byte
   bool stopped = false;  // a gap ended it: bytes after it are not in `bytes`
+  // Record scan as bytes arrive (RFC 5246 §6.2.1), to find the Finished and apply kDataCap.
+  std::size_t scan_pos = 0;             // start of the first record not yet scanned
+  bool seen_ccs = false;                // a ChangeCipherSpec record was scanned
+  std::optional<std::size_t> finished;  // end of the first handshake record after it
+  bool capped = false;                  // bytes from capped_at on are dropped
+  bool malformed = false;               // capped at a record header that is not TLS
+  std::size_t capped_at = 0;
+  std::uint64_t dropped = 0;  // bytes received and not kept
 };
+
+// cap_at drops the bytes of `d` from `at` on, and every byte that comes later.
+void cap_at(DirectionBuf& d, std::size_t at) {
+  d.dropped += d.bytes.size() - at;
+  d.bytes.resize(at);
+  d.capped = true;
+  d.capped_at = at;
+}
+
+// scan_records frames the records of `d` received so far and caps `d` at the first record that
+// would end more than kDataCap bytes after its Finished (after its first byte without one).
+// A header that is not TLS keeps only that header: cut_records reports it.
+void scan_records(DirectionBuf& d) {
+  while (!d.capped && d.bytes.size() - d.scan_pos >= wire::kRecordHeaderSize) {
+    const std::uint8_t* h = d.bytes.data() + d.scan_pos;
+    std::size_t length = std::size_t{h[3]} << 8 | h[4];
+    if (h[0] < kTypeChangeCipherSpec || h[0] > kTypeHeartbeat || h[1] != 3 ||
+        length > wire::kMaxCiphertext) {
+      d.malformed = true;
+      cap_at(d, d.scan_pos + wire::kRecordHeaderSize);
+      return;
+    }
+    std::size_t end = d.scan_pos + wire::kRecordHeaderSize + length;
+    if (end > d.bytes.size()) {
+      return;
+    }
+    if (end > d.finished.value_or(0) + kDataCap) {
+      cap_at(d, d.scan_pos);
+      return;
+    }
+    if (h[0] == kTypeChangeCipherSpec) {
+      d.seen_ccs = true;
+    } else if (h[0] == kTypeHandshake && d.seen_ccs && !d.finished) {
+      d.finished = end;
+    }
+    d.scan_pos = end;
+  }
+}
 
 class SplitConnection final : public capture::ConnectionUser {
  public:
@@ -456,6 +507,10 @@ class SplitSink final : public capture::StreamSink {
     if (t.kind == SplitConnection::Kind::other || d.stopped) {
       return;
     }
+    if (d.capped) {
+      d.dropped += ev.bytes.size();
+      return;
+    }
     d.bytes.insert(d.bytes.end(), ev.bytes.begin(), ev.bytes.end());
     if (!t.first_dir) {
       t.first_dir = ev.dir;
@@ -463,12 +518,15 @@ class SplitSink final : public capture::StreamSink {
     if (t.kind == SplitConnection::Kind::unknown) {
       decide(c, t, false);
     }
+    if (t.kind == SplitConnection::Kind::tls) {
+      scan_records(d);
+    }
   }
 
   void on_gap(capture::Connection& c, const capture::GapEvent& ev) override {
     SplitConnection& t = state(c);
     DirectionBuf& d = t.dirs[index_of(ev.dir)];
-    if (t.kind == SplitConnection::Kind::other || d.stopped) {
+    if (t.kind == SplitConnection::Kind::other || d.stopped || d.capped) {
       return;
     }
     std::string note = side(t, ev.dir) + ": " + std::to_string(ev.length) +
@@ -563,6 +621,16 @@ class SplitSink final : public capture::StreamSink {
     Direction sdir = t.swapped ? Direction::client_to_server : Direction::server_to_client;
     const DirectionBuf& cb = t.dirs[index_of(cdir)];
     const DirectionBuf& sb = t.dirs[index_of(sdir)];
+    for (Direction dir : {cdir, sdir}) {
+      const DirectionBuf& d = t.dirs[index_of(dir)];
+      if (d.capped && !d.malformed) {
+        t.notes.push_back(side(t, dir) + ": data after " + std::to_string(d.capped_at) +
+                          " bytes not written: the " + std::to_string(d.dropped) +
+                          " bytes from stream offset " + std::to_string(d.capped_at) +
+                          " on are beyond the " + std::to_string(kDataCap) + " bytes kept " +
+                          (d.finished ? "after the Finished" : "without a Finished"));
+      }
+    }
     SplitResult r = split_streams(cb.bytes, cb.stopped, sb.bytes, sb.stopped, t.notes, t.errors);
     const capture::Endpoint& client = t.swapped ? c.server : c.client;
     const capture::Endpoint& server = t.swapped ? c.client : c.server;
@@ -572,7 +640,10 @@ class SplitSink final : public capture::StreamSink {
     std::string sub = std::string(num) + "-" + address_name(client) + "." +
                       std::to_string(client.port) + "-" + address_name(server) + "." +
                       std::to_string(server.port);
-    std::string path = dir_ + "/" + sub;
+    // Written into NNN-....partial, renamed once connection.json is in it: a directory
+    // without the suffix is complete.
+    std::string final_path = dir_ + "/" + sub;
+    std::string path = final_path + ".partial";
     make_dir(path);
 
     Json j = Json::object();
@@ -591,7 +662,7 @@ class SplitSink final : public capture::StreamSink {
     j["client_auth_requested"] = r.client_auth_requested;
     Json files = Json::array();
     for (const auto& f : r.files) {
-      io::write_atomic(path + "/" + f.name, f.bytes, 0644);
+      io::write_new_file(path + "/" + f.name, f.bytes, 0644);
       Json fj = Json::object();
       fj["name"] = f.name;
       fj["direction"] = f.from_client ? "client" : "server";
@@ -604,7 +675,10 @@ class SplitSink final : public capture::StreamSink {
     j["notes"] = std::move(t.notes);
     j["errors"] = std::move(t.errors);
     std::string doc = j.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
-    io::write_atomic(path + "/connection.json", as_bytes(doc), 0644);
+    io::write_new_file(path + "/connection.json", as_bytes(doc), 0644);
+    if (::rename(path.c_str(), final_path.c_str()) != 0) {
+      throw_io(path + ": cannot rename to " + sub + ": " + std::strerror(errno));
+    }
     if (!j["errors"].empty()) {
       ++with_errors_;
     }
@@ -706,6 +780,8 @@ CaptureSplitSummary split_capture(capture::CaptureReader& reader, const std::str
   sink.set_stop_note(reader.stop_note());
   reassembler.finish();
   sink.rethrow();
+  // One flush for every file written (they were written without fsync).
+  io::sync_filesystem(dir);
   summary.tcp_connections = sink.tcp_connections();
   summary.tls_connections = sink.tls_connections();
   summary.connections_with_errors = sink.with_errors();

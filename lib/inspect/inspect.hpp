@@ -174,8 +174,11 @@ struct CaptureSplitSummary {
 // 1-client-hello.tls, 2-server-flight.tls, 3-client-flight.tls, 4-server-finished.tls, and
 // 5-client-data.tls / 6-server-data.tls for what follows, plus connection.json (endpoints,
 // version, suite, files, the hsk commands that re-check the handshake, notes and errors).
-// A connection's files are written (io::write_atomic, 0644; directories 0755) when it closes,
-// then freed, so memory is bounded by the connections open at once. After each connection
+// A connection's files are written (io::write_new_file, 0644; directories 0755) when it
+// closes, into "<name>.partial", renamed to <name> once connection.json is in it; one
+// io::sync_filesystem at the end. A direction keeps at most 1 MiB of records after its
+// Finished (from its first byte without one; a note says what was dropped), so memory is
+// bounded by the connections open at once. After each connection
 // `emit` gets one summary line (or one JSON object and a newline with options.json); after
 // the last, one capture summary line. `dir` is created when missing (with its parents); when
 // it exists and is not an empty directory split_capture throws hsk::Error(usage) before

@@ -92,4 +92,36 @@ void write_atomic(const std::string& path, ByteView data, unsigned mode) {
   }
 }
 
+void write_new_file(const std::string& path, ByteView data, unsigned mode) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+  if (fd < 0) {
+    throw Error(ErrorKind::io, path + ": cannot create: " + errno_text());
+  }
+  try {
+    write_fd(fd, data, path);
+  } catch (...) {
+    ::close(fd);
+    ::unlink(path.c_str());
+    throw;
+  }
+  if (::close(fd) != 0) {
+    std::string why = errno_text();
+    ::unlink(path.c_str());
+    throw Error(ErrorKind::io, path + ": write failed: " + why);
+  }
+}
+
+void sync_filesystem(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) {
+    throw Error(ErrorKind::io, path + ": cannot open to sync: " + errno_text());
+  }
+  if (::syncfs(fd) != 0 || ::fsync(fd) != 0) {
+    std::string why = errno_text();
+    ::close(fd);
+    throw Error(ErrorKind::io, path + ": sync failed: " + why);
+  }
+  ::close(fd);
+}
+
 }  // namespace hsk::io

@@ -16,6 +16,15 @@ Bytes read_all(const std::string& path);
 // Throws hsk::Error (io); the temporary file is removed on failure.
 void write_atomic(const std::string& path, ByteView data, unsigned mode = 0644);
 
+// write_new_file creates `path` (O_CREAT|O_EXCL|O_NOFOLLOW: it must not exist, a symlink is
+// refused) with permission `mode` and writes all of `data`, without fsync: for many small files
+// made durable at once by sync_filesystem. Throws hsk::Error (io); a partial file is removed.
+void write_new_file(const std::string& path, ByteView data, unsigned mode = 0644);
+
+// sync_filesystem flushes the filesystem holding `path` to disk (syncfs(2)), then fsyncs the
+// directory `path` itself. Throws hsk::Error (io).
+void sync_filesystem(const std::string& path);
+
 // write_stdout writes all of `data` to standard output (fd 1). Throws hsk::Error (io).
 void write_stdout(ByteView data);
 

@@ -386,7 +386,10 @@ struct SealedSession {
   Bytes client_hello, server_flight_plain, client_plain, server_plain;
   Bytes server_app_record;  // the server's application data record (for tampering)
 
-  explicit SealedSession(bool bad_client_finished) {
+  // Variants: a client Finished of `long_client_finished` zero bytes (0: the real one); the
+  // server's Finished sealed in two records (6 bytes, then the rest).
+  explicit SealedSession(bool bad_client_finished, std::size_t long_client_finished = 0,
+                         bool split_server_finished = false) {
     const std::string dir = kData + "/handshakes/tls12-ecdhe-rsa/";
     client_hello = read_file(dir + "1-client-hello.tls");
     server_flight_plain = read_file(dir + "2-server-flight.tls");
@@ -421,6 +424,10 @@ struct SealedSession {
     if (bad_client_finished) {
       vd.assign(12, 0);
     }
+    if (long_client_finished > 0) {
+      vd.assign(long_client_finished, 0);
+      cf[3] = static_cast<std::uint8_t>(long_client_finished);
+    }
     cf.insert(cf.end(), vd.begin(), vd.end());
     transcript.insert(transcript.end(), cf.begin(), cf.end());
     more = handshake_bytes(server_plain);
@@ -432,7 +439,12 @@ struct SealedSession {
 
     auto add = [](Bytes& to, const Bytes& rec) { to.insert(to.end(), rec.begin(), rec.end()); };
     add(client_flight, client.seal_records(22, cf, *rng));
-    add(server_flight, server.seal_records(22, sf, *rng));
+    if (split_server_finished) {
+      add(server_flight, server.seal_records(22, ByteView(sf).first(6), *rng));
+      add(server_flight, server.seal_records(22, ByteView(sf).subspan(6), *rng));
+    } else {
+      add(server_flight, server.seal_records(22, sf, *rng));
+    }
     std::string ping = "ping\r\n";
     add(client_flight, client.seal_records(23, Bytes(ping.begin(), ping.end()), *rng));
     std::string pong = "pong \x01\n";
@@ -613,7 +625,153 @@ TEST_CASE("parse_keylog", "[capture_doc][keylog]") {
   CHECK(message("CLIENT_RANDOM " + r1 + " " + m.substr(2) + "\n") ==
         "k.log:1: CLIENT_RANDOM: master secret is 94 hex digits, expected 96");
   CHECK(message("PMS_CLIENT_RANDOM " + r1.substr(1) + "x 00\n") ==
-        "k.log:1: PMS_CLIENT_RANDOM: client random is not hex digits: \"aaaaaaaaaaaaaaaa\"");
+        "k.log:1: PMS_CLIENT_RANDOM: client random: character 64 of 64 is not a hex digit");
+  // The secret is named by position only, never shown.
+  CHECK(message("CLIENT_RANDOM " + r1 + " 0123456789abcdefg" + m.substr(17) + "\n") ==
+        "k.log:1: CLIENT_RANDOM: master secret: character 17 of 96 is not a hex digit");
+  CHECK(message("PMS_CLIENT_RANDOM " + r1 + " 0303abc\n") ==
+        "k.log:1: PMS_CLIENT_RANDOM: pre-master secret: odd number of hex digits (7)");
   CHECK(message("CLIENT_RANDOM 0011 " + m) ==
         "k.log:1: CLIENT_RANDOM: client random is 4 hex digits, expected 64");
+}
+
+namespace {
+
+// records_of: the records (header included) in `flight`, in order.
+std::vector<Bytes> records_of(const Bytes& flight) {
+  std::vector<Bytes> out;
+  std::size_t pos = 0;
+  while (pos + 5 <= flight.size()) {
+    std::size_t n = 5 + (std::size_t{flight[pos + 3]} << 8 | flight[pos + 4]);
+    out.emplace_back(flight.begin() + static_cast<std::ptrdiff_t>(pos),
+                     flight.begin() + static_cast<std::ptrdiff_t>(pos + n));
+    pos += n;
+  }
+  return out;
+}
+
+// app_data: "direction:hex" of each decrypted application data record (needs --app-data).
+std::vector<std::string> app_data(const Json& c) {
+  std::vector<std::string> out;
+  for (const auto& r : c["records"]) {
+    if (r.contains("application_data")) {
+      out.push_back(r["direction"].get<std::string>() + ":" +
+                    r["application_data"]["hex"].get<std::string>());
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("capture decrypt: a protected handshake message across two records",
+          "[capture_doc][keylog]") {
+  SealedSession s(false, 0, true);
+  RawPcap p;
+  p.connection(40000, s.flights(s.server_flight));
+  hsk::inspect::KeyLog log = s.keylog();
+  hsk::inspect::CaptureDecodeOptions o;
+  o.keylog = &log;
+  o.app_data = true;
+  Decoded d = decode(p.out, "split-finished", o);
+  REQUIRE(d.connections.size() == 1);
+  const Json& c = d.connections[0];
+  CHECK(c["errors"] == Json::array());
+  CHECK(c["decryption"]["status"] == "decrypted");
+  CHECK(c["decryption"]["client_finished"] == "verified");
+  CHECK(c["decryption"]["server_finished"] == "verified");
+  // Both protected halves are listed as decrypted records; the Finished is in the second.
+  std::vector<std::size_t> plain_lengths;
+  for (const auto& r : c["records"]) {
+    if (r["direction"] == "server" && r.value("decrypted", false) &&
+        r["content_type"]["code"] == 22) {
+      plain_lengths.push_back(r["plaintext_length"]);
+    }
+  }
+  CHECK(plain_lengths == std::vector<std::size_t>{6, 10});
+  CHECK(app_data(c) == std::vector<std::string>{"client:70696e670d0a", "server:706f6e6720010a"});
+  CHECK(d.counts.connections_with_errors == 0);
+  CHECK(d.counts.connections_failing_checks == 0);
+}
+
+TEST_CASE("capture decrypt: protected records before the ServerHello", "[capture_doc][keylog]") {
+  // The client's stream runs ahead: its Finished (protected) comes before the server's
+  // flight, its application data and alert after. The keys are found at the server's first
+  // protected record; the client's opener starts after the record it missed.
+  SealedSession s(false);
+  std::vector<Bytes> client = records_of(s.client_flight);
+  REQUIRE(client.size() == 3);
+  Bytes c1 = s.client_plain;
+  c1.insert(c1.end(), client[0].begin(), client[0].end());
+  Bytes c2 = client[1];
+  c2.insert(c2.end(), client[2].begin(), client[2].end());
+  Bytes s1 = s.server_flight_plain;
+  s1.insert(s1.end(), s.server_plain.begin(), s.server_plain.end());
+  s1.insert(s1.end(), s.server_flight.begin(), s.server_flight.end());
+  RawPcap p;
+  p.connection(40000, {{true, s.client_hello}, {true, c1}, {false, s1}, {true, c2}});
+  hsk::inspect::KeyLog log = s.keylog();
+  hsk::inspect::CaptureDecodeOptions o;
+  o.keylog = &log;
+  o.app_data = true;
+  Decoded d = decode(p.out, "early", o);
+  REQUIRE(d.connections.size() == 1);
+  const Json& c = d.connections[0];
+  CHECK(c["errors"] == Json::array());
+  CHECK(c["decryption"]["status"] == "decrypted");
+  CHECK(c["decryption"]["detail"] == "");
+  CHECK(c["decryption"]["client_finished"] == "not seen");
+  // The transcript is out of order: the server's Finished is not checked (not a mismatch).
+  CHECK(c["decryption"]["server_finished"] == "not checked");
+  CHECK(app_data(c) == std::vector<std::string>{"server:706f6e6720010a", "client:70696e670d0a"});
+  CHECK(c["notes"] == Json::array({"client: 1 protected record(s) came before the hellos: they "
+                                   "stay encrypted"}));
+  CHECK(d.counts.connections_decrypted == 1);
+  CHECK(d.counts.connections_failing_checks == 0);
+  CHECK(d.counts.connections_with_errors == 0);
+}
+
+TEST_CASE("capture decrypt: a protected record too short is malformed, not a failed check",
+          "[capture_doc][keylog]") {
+  SealedSession s(false);
+  Bytes server = s.server_flight;
+  // GCM needs 8 + 16 bytes; one byte of fragment is a decode_error (RFC 5246 §6.2.3).
+  Bytes short_record{23, 3, 3, 0, 1, 0x00};
+  server.insert(server.end(), short_record.begin(), short_record.end());
+  RawPcap p;
+  p.connection(40000, s.flights(server));
+  hsk::inspect::KeyLog log = s.keylog();
+  hsk::inspect::CaptureDecodeOptions o;
+  o.keylog = &log;
+  Decoded d = decode(p.out, "short", o);
+  REQUIRE(d.connections.size() == 1);
+  const Json& c = d.connections[0];
+  REQUIRE(c["errors"].size() == 1);
+  std::uint64_t offset =
+      s.server_flight_plain.size() + s.server_plain.size() + s.server_flight.size();
+  std::string e = c["errors"][0];
+  CHECK(e.rfind("server: stream offset " + std::to_string(offset) + ": ", 0) == 0);
+  CHECK(e.find("(alert decode_error)") != std::string::npos);
+  CHECK(c["decryption"]["server_finished"] == "verified");
+  CHECK(d.counts.connections_with_errors == 1);
+  CHECK(d.counts.connections_failing_checks == 0);
+}
+
+TEST_CASE("capture decrypt: a long Finished is cut in the error", "[capture_doc][keylog]") {
+  SealedSession s(false, 40);
+  RawPcap p;
+  p.connection(40000, s.flights(s.server_flight));
+  hsk::inspect::KeyLog log = s.keylog();
+  hsk::inspect::CaptureDecodeOptions o;
+  o.keylog = &log;
+  Decoded d = decode(p.out, "long-finished", o);
+  REQUIRE(d.connections.size() == 1);
+  const Json& c = d.connections[0];
+  CHECK(c["decryption"]["client_finished"] == "mismatch");
+  REQUIRE(c["errors"].size() == 1);
+  std::string e = c["errors"][0];
+  CHECK(e.rfind("client: Finished: verify_data 000000000000000000000000... (40 bytes) does not "
+                "match ",
+                0) == 0);
+  CHECK(d.counts.connections_failing_checks == 1);
 }

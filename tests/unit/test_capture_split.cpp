@@ -23,6 +23,7 @@
 #include "hsk/bytes.hpp"
 #include "hsk/error.hpp"
 #include "inspect/inspect.hpp"
+#include "io/file.hpp"
 
 using hsk::Bytes;
 using hsk::ByteView;
@@ -487,4 +488,81 @@ TEST_CASE(
   REQUIRE(!j["notes"].empty());
   CHECK(j["notes"][0] == "client: no ClientHello at the start of the stream: written unsplit");
   fs::remove_all(s.dir);
+}
+
+TEST_CASE("split: a direction keeps at most 1 MiB of records after its Finished",
+          "[capture_split]") {
+  const std::string hs = kData + "/handshakes/tls12-dhe-rsa/";
+  Bytes f1 = read_file(hs + "1-client-hello.tls");
+  Bytes f2 = read_file(hs + "2-server-flight.tls");
+  Bytes f3 = read_file(hs + "3-client-flight.tls");
+  Bytes f4 = read_file(hs + "4-server-finished.tls");
+  // 80 full records from the client (16389 bytes each with the header): 63 end within
+  // 1048576 bytes after the Finished (63 * 16389 = 1032507, 64 * 16389 = 1048896).
+  Bytes c_kept, c_dropped;
+  for (int i = 0; i < 80; ++i) {
+    append(i < 63 ? c_kept : c_dropped, record(23, filler(16384, static_cast<std::uint8_t>(i))));
+  }
+  Bytes s_data;  // 20 records from the server: under the cap, all written
+  for (int i = 0; i < 20; ++i) {
+    append(s_data, record(23, filler(16384, static_cast<std::uint8_t>(100 + i))));
+  }
+  Pcap pcap;
+  Conn c{pcap, 40010, 443, 1400};
+  c.open();
+  c.send(true, f1);
+  c.send(false, f2);
+  c.send(true, f3);
+  c.send(false, f4);
+  c.send(true, cat({c_kept, c_dropped}));
+  c.send(false, s_data);
+  c.close();
+  Split s = run_split(pcap.out, "cap");
+  REQUIRE(subdirs(s.dir) == std::vector<std::string>{"001-10.0.0.1.40010-10.0.0.2.443"});
+  fs::path sub = s.dir / "001-10.0.0.1.40010-10.0.0.2.443";
+  CHECK(read_file((sub / "3-client-flight.tls").string()) == f3);
+  CHECK(read_file((sub / "5-client-data.tls").string()) == c_kept);
+  CHECK(read_file((sub / "6-server-data.tls").string()) == s_data);
+  Json j = load_json(sub / "connection.json");
+  CHECK(j["handshake"] == "full");
+  CHECK(j["errors"].empty());
+  std::size_t at = f1.size() + f3.size() + c_kept.size();
+  REQUIRE(j["notes"].size() == 1);
+  CHECK(j["notes"][0] == "client: data after " + std::to_string(at) + " bytes not written: the " +
+                             std::to_string(c_dropped.size()) + " bytes from stream offset " +
+                             std::to_string(at) +
+                             " on are beyond the 1048576 bytes kept after the Finished");
+  fs::remove_all(s.dir);
+}
+
+TEST_CASE("split: write_new_file creates, never replaces, never follows a symlink",
+          "[capture_split]") {
+  fs::path dir = fs::temp_directory_path() / ("hsk-split-unit-wnf-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directory(dir);
+  Bytes data = filler(70000, 3);
+  hsk::io::write_new_file((dir / "a").string(), data, 0600);
+  CHECK(read_file((dir / "a").string()) == data);
+  struct stat st {};
+  REQUIRE(::stat((dir / "a").c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == (0600 & ~[] {
+          mode_t m = ::umask(0);
+          ::umask(m);
+          return m;
+        }()));
+  try {
+    hsk::io::write_new_file((dir / "a").string(), Bytes{1}, 0644);
+    FAIL("an existing file was replaced");
+  } catch (const hsk::Error& e) {
+    CHECK(e.kind() == hsk::ErrorKind::io);
+  }
+  CHECK(read_file((dir / "a").string()) == data);
+  fs::create_symlink(dir / "target", dir / "link");
+  CHECK_THROWS_AS(hsk::io::write_new_file((dir / "link").string(), Bytes{1}, 0644), hsk::Error);
+  CHECK(!fs::exists(dir / "target"));
+  // A directory that does not exist: hsk::Error(io), nothing created.
+  CHECK_THROWS_AS(hsk::io::write_new_file((dir / "missing" / "x").string(), Bytes{1}, 0644),
+                  hsk::Error);
+  hsk::io::sync_filesystem(dir.string());
+  fs::remove_all(dir);
 }

@@ -510,6 +510,7 @@ TEST_CASE("client-hello: resuming the session of an earlier state", "[client-hel
   expect_usage([&] { resume_from(earlier, "c.json"); }, "c.json: no ServerHello");
   add_message(earlier, Role::server, hsk::wire::encode_handshake(msgs[0]));
   earlier.secrets["master_secret"] = Bytes(48, 7);
+  earlier.values["handshake_complete"] = "true";
 
   ResumeSession rs = resume_from(earlier, "c.json");
   CHECK(rs.session_id == sh.session_id);

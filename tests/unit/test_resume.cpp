@@ -6,10 +6,14 @@
 // echoing the id, ChangeCipherSpec, Finished — no Certificate), both sides holding the first
 // handshake's master secret and a new key block (recomputed here from crypto::key_block with
 // the new randoms), both Finished verified, application data each way. Misses: an expired
-// entry (removed), an unknown id, a corrupt entry (a warning, never an abort), extended master
-// secret on one side of the resumption only (both ways: RFC 7627 §5.3 wants a full
-// handshake). The client refuses a resuming ServerHello with another suite (illegal_parameter)
-// or without the session's EMS (handshake_failure).
+// entry (removed), an unknown id, a corrupt entry (a warning, never an abort), a session with
+// extended master secret offered without it, a session without EMS at all (RFC 7627 §5.3:
+// never resumed), a server that now asks for a client certificate and a session whose client
+// was not authenticated, a symlinked entry. The client refuses a resuming ServerHello with
+// another suite (illegal_parameter), a version above its own (protocol_version), without the
+// session's EMS or for a session without EMS (handshake_failure), and resume_from refuses a
+// state whose handshake did not complete. An unsafe cache directory (mode go+w, another
+// owner) is refused (io).
 #include <catch2/catch.hpp>
 
 #include <sys/stat.h>
@@ -413,7 +417,7 @@ TEST_CASE("resume: extended master secret must agree (RFC 7627 §5.3)", "[resume
     CHECK(a.flight.not_resumed.find("lacks extended_master_secret") != std::string::npos);
     CHECK(a.flight.server_hello.session_id != rs.session_id);
   }
-  SECTION("session without EMS, new ClientHello with it: full handshake") {
+  SECTION("session without EMS: never resumed, with or without EMS now") {
     Sides first = full(kRsaAes128Sha256, cache.dir, 3600, false, true, "ems off");
     REQUIRE(first.server.values.at("extended_master_secret") == "false");
     const std::string file = cache.dir + "/" + hsk::to_hex(*first.server.server_session_id);
@@ -422,10 +426,12 @@ TEST_CASE("resume: extended master secret must agree (RFC 7627 §5.3)", "[resume
     REQUIRE_FALSE(rs.extended_master_secret);
     Attempt a = offer(rs, {kRsaAes128Sha256}, true, cache.dir, kNow, "ems now");
     CHECK_FALSE(a.flight.resumed);
-    CHECK(a.flight.not_resumed.find("had no extended master secret") != std::string::npos);
-    // Without EMS on both sides it resumes.
-    Attempt b = offer(rs, {kRsaAes128Sha256}, false, cache.dir, kNow, "ems still off");
-    CHECK(b.flight.resumed);
+    CHECK(a.flight.not_resumed == "the session has no extended master secret: RFC 7627 §5.3");
+    // Without EMS on both sides it is not resumed either (RFC 7627 §5.3).
+    Attempt b = offer(rs, {kRsaAes128Sha256}, false, cache.dir, kNow, "ems still off", false);
+    CHECK_FALSE(b.flight.resumed);
+    CHECK(b.flight.not_resumed == "the session has no extended master secret: RFC 7627 §5.3");
+    CHECK(b.flight.server_hello.session_id != rs.session_id);
   }
 }
 
@@ -479,6 +485,34 @@ TEST_CASE("resume: the client checks the resuming ServerHello", "[resume]") {
                                             Error::kAlertHandshakeFailure);
                          }));
   }
+  SECTION("server_version above the ClientHello's: protocol_version") {
+    wire::ServerHello other = sh;
+    other.server_version = 0x0304;
+    CHECK_THROWS_MATCHES(client_resume_hello(a.client, tampered(other)), Error,
+                         Catch::Predicate<Error>([](const Error& e) {
+                           return has_alert(e, ErrorKind::check_failed,
+                                            Error::kAlertProtocolVersion) &&
+                                  e.message().find("above the ClientHello") != std::string::npos;
+                         }));
+  }
+  SECTION("a session without EMS resumed: handshake_failure (RFC 7627 §5.3)") {
+    // As if the earlier handshake had no EMS and the server resumed it anyway (without EMS).
+    a.client.resume->extended_master_secret = false;
+    wire::ServerHello other = sh;
+    std::vector<wire::Extension> kept;
+    for (const auto& e : *other.extensions) {
+      if (e.type != 0x0017) {
+        kept.push_back(e);
+      }
+    }
+    other.extensions = kept;
+    CHECK_THROWS_MATCHES(
+        client_resume_hello(a.client, tampered(other)), Error,
+        Catch::Predicate<Error>([](const Error& e) {
+          return has_alert(e, ErrorKind::check_failed, Error::kAlertHandshakeFailure) &&
+                 e.message().find("no extended master secret") != std::string::npos;
+        }));
+  }
   SECTION("another session id: not a resumption") {
     wire::ServerHello other = sh;
     other.session_id = Bytes(32, 0x11);
@@ -518,4 +552,206 @@ TEST_CASE("resume: cache file names and entries", "[resume]") {
   // An entry whose session_id is not its file's name is refused.
   std::filesystem::copy_file(cache.dir + "/010203", cache.dir + "/0405");
   CHECK_THROWS_AS(lookup(cache.dir, Bytes{4, 5}, kNow), Error);
+}
+
+TEST_CASE("resume: resume_from wants a completed handshake (RFC 5246 §7.2)", "[resume]") {
+  CacheDir cache;
+  Sides first = full(kEcdheRsaAes128Gcm, cache.dir, 3600, true, true, "first");
+  State unfinished = first.client;
+  unfinished.values.erase("handshake_complete");
+  CHECK_THROWS_MATCHES(resume_from(unfinished, "c.json"), Error,
+                       Catch::Predicate<Error>([](const Error& e) {
+                         return e.kind() == ErrorKind::usage &&
+                                e.message().find(
+                                    "c.json: the earlier handshake did not "
+                                    "complete (run hsk finish first)") != std::string::npos;
+                       }));
+  unfinished.values["handshake_complete"] = "false";
+  CHECK_THROWS_AS(resume_from(unfinished, "c.json"), Error);
+  CHECK(resume_from(first.client, "c.json").session_id == *first.server.server_session_id);
+}
+
+TEST_CASE("resume: client authentication carries over; --request-cert needs it", "[resume]") {
+  CacheDir cache;
+  Sides first = full(kEcdheRsaAes128Gcm, cache.dir, 3600, true, true, "first");
+  const Bytes sid = *first.server.server_session_id;
+  const std::string file = cache.dir + "/" + hsk::to_hex(sid);
+  // The first handshake had no client certificate: recorded as unauthenticated.
+  nlohmann::json j = read_json(file);
+  CHECK(j["client_authenticated"] == false);
+  CHECK(j["client_certificate"] == "");
+  ResumeSession rs = resume_from(first.client, "first.json");
+  auto attempt = [&](bool request_cert, const std::string& seed) {
+    auto rng = crypto::seeded_rng(seed);
+    ClientHelloOptions co = hello_options({kEcdheRsaAes128Gcm}, true);
+    co.resume = rs;
+    BuiltClientHello ch = build_client_hello(co, *rng);
+    ServerRespondOptions so = server_options(cache.dir, 3600);
+    so.request_cert = request_cert;
+    so.cached_session = lookup(cache.dir, sid, kNow);
+    REQUIRE(so.cached_session);
+    return server_respond(ch.hello, ch.message, so, *rng);
+  };
+  SECTION("unauthenticated session, the server now asks: full handshake") {
+    ServerFlight f = attempt(true, "asks");
+    CHECK_FALSE(f.resumed);
+    CHECK(f.not_resumed ==
+          "the session has no authenticated client; this server asks for a certificate");
+    std::vector<wire::HandshakeMessage> m = messages_of(records_of(f.records));
+    bool request = false;
+    for (const auto& msg : m) {
+      request = request || msg.msg_type == 13;  // CertificateRequest
+    }
+    CHECK(request);
+  }
+  SECTION("unauthenticated session, no --request-cert: resumed, unauthenticated") {
+    ServerFlight f = attempt(false, "no ask");
+    CHECK(f.resumed);
+    CHECK(f.state.values.at("client_authenticated") == "false");
+    CHECK(f.state.values.count("client_certificate") == 0);
+  }
+  SECTION("an entry of an older hsk (no client members) reads as unauthenticated") {
+    j.erase("client_authenticated");
+    j.erase("client_certificate");
+    {
+      std::ofstream f(file, std::ios::trunc);
+      f << j.dump();
+    }
+    CachedSession e = *lookup(cache.dir, sid, kNow);
+    CHECK_FALSE(e.client_authenticated);
+    CHECK(e.client_certificate.empty());
+    CHECK_FALSE(attempt(true, "old asks").resumed);
+    CHECK(attempt(false, "old no ask").resumed);
+  }
+  SECTION("authenticated session: resumed under --request-cert, the subject carried over") {
+    State s = first.server;
+    s.values["client_authenticated"] = "true";
+    s.values["client_certificate"] = "CN=hsk test client";
+    CachedSession e = session_from_state(s, kNow, 3600);
+    CHECK(e.client_authenticated);
+    CHECK(e.client_certificate == "CN=hsk test client");
+    store(cache.dir, e);
+    nlohmann::json k = read_json(file);
+    CHECK(k["client_authenticated"] == true);
+    CHECK(k["client_certificate"] == "CN=hsk test client");
+    ServerFlight f = attempt(true, "authenticated");
+    CHECK(f.resumed);
+    CHECK(f.state.values.at("client_authenticated") == "true");
+    CHECK(f.state.values.at("client_certificate") == "CN=hsk test client");
+    // A client that sent an empty Certificate is not authenticated: "" recorded.
+    s.values["client_authenticated"] = "false";
+    s.values["client_certificate"] = "empty";
+    CachedSession u = session_from_state(s, kNow, 3600);
+    CHECK_FALSE(u.client_authenticated);
+    CHECK(u.client_certificate.empty());
+  }
+  // A bad member type is a corrupt entry.
+  SECTION("client_authenticated of the wrong type") {
+    j["client_authenticated"] = "yes";
+    CHECK_THROWS_MATCHES(
+        parse_session_entry(j.dump(), file), Error,
+        Catch::Predicate<Error>([](const Error& e) { return e.kind() == ErrorKind::malformed; }));
+  }
+}
+
+TEST_CASE("resume: an unsafe cache directory is refused, a symlinked entry not followed",
+          "[resume]") {
+  CacheDir cache;
+  CachedSession e;
+  e.session_id = Bytes{1, 2, 3};
+  e.version = wire::kTls12;
+  e.cipher_suite = kEcdheRsaAes128Gcm;
+  e.extended_master_secret = true;
+  e.master_secret = Bytes(48, 0x5a);
+  e.created = kNow;
+  e.expires = kNow + 10;
+  store(cache.dir, e);
+  auto io_naming_dir = [&](const std::string& what) {
+    return Catch::Predicate<Error>([&, what](const Error& x) {
+      return x.kind() == ErrorKind::io && x.input() == cache.dir &&
+             x.message().find(what) != std::string::npos;
+    });
+  };
+  SECTION("writable by group or others") {
+    for (unsigned mode : {0770u, 0702u, 0777u}) {
+      CAPTURE(mode);
+      REQUIRE(::chmod(cache.dir.c_str(), mode) == 0);
+      CHECK_THROWS_MATCHES(store(cache.dir, e), Error, io_naming_dir("lets group or others"));
+      CHECK_THROWS_MATCHES(lookup(cache.dir, e.session_id, kNow), Error,
+                           io_naming_dir("lets group or others"));
+      CHECK_THROWS_MATCHES(find_session(cache.dir, e.session_id, kNow), Error,
+                           io_naming_dir("lets group or others"));
+    }
+    REQUIRE(::chmod(cache.dir.c_str(), 0750) == 0);  // group read only: accepted
+    CHECK(lookup(cache.dir, e.session_id, kNow) == e);
+  }
+  SECTION("owned by another user") {
+    if (::geteuid() != 0) {
+      WARN("not root: cannot give the directory away, not checked");
+      return;
+    }
+    REQUIRE(::chown(cache.dir.c_str(), 4242, 4242) == 0);
+    CHECK_THROWS_MATCHES(store(cache.dir, e), Error, io_naming_dir("owned by uid 4242"));
+    CHECK_THROWS_MATCHES(find_session(cache.dir, e.session_id, kNow), Error,
+                         io_naming_dir("owned by uid 4242"));
+  }
+  SECTION("a symlinked entry is a miss with a warning") {
+    // A valid entry for 0405, moved out of the cache and linked back in.
+    CachedSession planted = e;
+    planted.session_id = Bytes{4, 5};
+    store(cache.dir, planted);
+    const std::string target = cache.base + "/planted";
+    const std::string link = cache.dir + "/0405";
+    std::filesystem::rename(link, target);
+    REQUIRE(::symlink(target.c_str(), link.c_str()) == 0);
+    CHECK_THROWS_MATCHES(lookup(cache.dir, Bytes{4, 5}, kNow), Error,
+                         Catch::Predicate<Error>([&](const Error& x) {
+                           return x.kind() == ErrorKind::io && x.input() == link;
+                         }));
+    CacheLookup c = find_session(cache.dir, Bytes{4, 5}, kNow);
+    CHECK_FALSE(c.entry);
+    CHECK(c.warning.find("symbolic link") != std::string::npos);
+  }
+}
+
+TEST_CASE("resume: store prunes expired entries, at most 100 a call", "[resume]") {
+  CacheDir cache;
+  CachedSession e;
+  e.version = wire::kTls12;
+  e.cipher_suite = kEcdheRsaAes128Gcm;
+  e.extended_master_secret = true;
+  e.master_secret = Bytes(48, 0x5a);
+  e.created = kNow - 100;
+  e.expires = kNow;  // expired at kNow
+  for (int i = 0; i < 130; ++i) {
+    e.session_id = Bytes{0xee, static_cast<std::uint8_t>(i)};
+    store(cache.dir, e);
+  }
+  CachedSession live = e;
+  live.session_id = Bytes{0x11};
+  live.expires = kNow + 1000;
+  store(cache.dir, live);  // created kNow - 100: nothing expired yet
+  auto count = [&] {
+    std::size_t n = 0;
+    for ([[maybe_unused]] const auto& f : std::filesystem::directory_iterator(cache.dir)) {
+      ++n;
+    }
+    return n;
+  };
+  REQUIRE(count() == 131);
+  {
+    std::ofstream f(cache.dir + "/eeff");  // not an entry: left alone
+    f << "not json";
+  }
+  CachedSession fresh = live;
+  fresh.session_id = Bytes{0x22};
+  fresh.created = kNow;
+  fresh.expires = kNow + 1000;
+  store(cache.dir, fresh);
+  CHECK(count() == 131 + 2 - 100);
+  store(cache.dir, fresh);
+  CHECK(count() == 3);  // 11, 22 and the unparsable eeff
+  CHECK(std::filesystem::exists(cache.dir + "/11"));
+  CHECK(std::filesystem::exists(cache.dir + "/22"));
+  CHECK(std::filesystem::exists(cache.dir + "/eeff"));
 }

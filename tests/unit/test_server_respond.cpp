@@ -449,7 +449,9 @@ TEST_CASE("server-respond: encrypt_then_mac is echoed for CBC suites only (RFC 7
   c.cipher_suites = {0xc02f, 0xc027};  // ECDHE-RSA AES-128-GCM, then AES-128-CBC-SHA256
   ServerRespondOptions o = all_pairs();
   // The client offers it (a CBC suite is in its list); the server picks GCM: no echo.
-  const auto& offered = *client(c).hello.extensions;
+  const BuiltClientHello offer = client(c);
+  REQUIRE(offer.hello.extensions);
+  const auto& offered = *offer.hello.extensions;
   REQUIRE(std::count_if(offered.begin(), offered.end(),
                         [](const auto& e) { return e.type == 22 && e.data.empty(); }) == 1);
   CHECK(ext_types(respond(client(c), o).server_hello) == Codes{0xff01, 23, 11});

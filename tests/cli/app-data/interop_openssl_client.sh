@@ -83,7 +83,9 @@ run() {
   expect_contains "$name.cli.out" "Cipher    : $cipher"
   grep -qx "hello from hsk: $name" "$name.cli.out" || { cat "$name.cli.out" >&2; fail "$name: s_client did not print our line"; }
   [ "$(cat "$name.got")" = "hello from s_client: $name" ] || fail "$name: hsk received '$(cat "$name.got")'"
-  grep -q "^alert: close_notify$" "$name.srv.err" || { cat "$name.srv.err" >&2; fail "$name: no close_notify from s_client"; }
+  grep -q "^alert: close_notify$" "$name.srv.err" ||
+    { echo "server stderr: '$(cat "$name.srv.err")'; rc $(cat "$name.srv.rc"); after the data: $(xxd -p "$name.rest" 2>&1 | head -c 200)" >&2
+      tail -n 15 "$name.cli.out" >&2; fail "$name: no close_notify from s_client"; }
   local theirs
   theirs=$(grep '^CLIENT_RANDOM ' "$name.keylog")
   [ "$theirs" = "$(cat "$name.mine")" ] || fail "$name: key logs differ: openssl '$theirs', hsk '$(cat "$name.mine")'"

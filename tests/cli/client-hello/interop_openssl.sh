@@ -93,7 +93,7 @@ mk=$(openssl sess_id -in sess.pem -noout -text | sed -n 's/^ *Master-Key: *//p' 
 expect_exit 0 "$HSK" client-hello --state earlier.json --suites ECDHE-RSA-AES128-GCM-SHA256
 sh="0303$(printf '00%.0s' $(seq 32))20${sid}c02f00000400170000"
 jq --arg sh "02$(printf '%06x' $((${#sh} / 2)))$sh" --arg mk "$mk" \
-  '.transcript += [{"from": "server", "type": "server_hello", "hex": $sh}] | .secrets.master_secret = $mk' \
+  '.transcript += [{"from": "server", "type": "server_hello", "hex": $sh}] | .secrets.master_secret = $mk | .values.handshake_complete = "true"' \
   earlier.json >earlier2.json
 exec 3<>"/dev/tcp/127.0.0.1/$port"
 "$HSK" client-hello --state resumed.json --resume earlier2.json >&3 || fail "client-hello --resume failed"

@@ -16,7 +16,7 @@ sid=$(jq -r '.inputs[0].records[0].messages[0].body.session_id' < <("$HSK" decod
 [ ${#sid} = 64 ] || fail "fixture: no 32-byte session id"
 expect_exit 0 "$HSK" client-hello --state first.json --suites rsa
 jq --arg sh "$sh_hex" '.transcript += [{"from": "server", "type": "server_hello", "hex": $sh}]
-  | .secrets.master_secret = ("ab" * 48)' first.json >earlier.json
+  | .secrets.master_secret = ("ab" * 48) | .values.handshake_complete = "true"' first.json >earlier.json
 
 expect_exit 0 "$HSK" client-hello --state again.json --resume earlier.json --suites ecdhe-rsa --explain
 cp out again.tls

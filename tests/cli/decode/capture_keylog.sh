@@ -219,7 +219,13 @@ expect_contains "$T/err" "hsk: $T/bad.keys:1: CLIENT_RANDOM: client random is 4 
 printf '# c\n\nCLIENT_RANDOM %064d\n' 1 >"$T/bad.keys"
 expect_exit 2 "$HSK" decode --keylog "$T/bad.keys" "$T/gcm12.pcapng"
 expect_contains "$T/err" "bad.keys:3: CLIENT_RANDOM: expected 3 fields (label, client random, secret), found 2"
+# A bad secret is named by position, its digits are not shown.
+printf 'CLIENT_RANDOM %064d 5ec7e75ec7e7z%083d\n' 1 0 >"$T/bad.keys"
+expect_exit 2 "$HSK" decode --keylog "$T/bad.keys" "$T/gcm12.pcapng"
+expect_contains "$T/err" "bad.keys:1: CLIENT_RANDOM: master secret: character 13 of 96 is not a hex digit"
+! grep -q 5ec7e7 "$T/err" || fail "bad keylog: the secret's digits are on stderr"
 expect_exit 2 "$HSK" decode --key "$T/pki/server-ecdsa.key" "$T/gcm12.pcapng"
+expect_contains "$T/err" "not an RSA private key"
 expect_exit 2 "$HSK" decode --keylog "$T/gcm12.keys" "$TESTDATA/handshakes/tls12-rsa/1-client-hello.tls"
 expect_exit 4 "$HSK" decode --keylog "$T/missing.keys" "$T/gcm12.pcapng"
 echo "capture keylog: 8 live TLS 1.0-1.2 sessions decrypted as sent and as tshark does; TLS 1.3 left encrypted; failures as documented"

@@ -81,6 +81,8 @@ for d in "$TESTDATA"/handshakes/*/; do
   if [[ "$kx" == TLS_RSA_* ]]; then [ "$n" = 1 ] || fail "$name: no derive-pms command"; else [ "$n" = 0 ] || fail "$name: derive-pms offered"; fi
   [ "$(stat -c %a "$sub")" = 755 ] || fail "$name: subdirectory mode $(stat -c %a "$sub")"
 done
+# Each connection is written into NNN-....partial and renamed when complete: none is left.
+[ -z "$(find "$T" -name '*.partial')" ] || fail "a .partial directory is left: $(find "$T" -name '*.partial')"
 [ "$seen" -ge 10 ] || fail "only $seen recorded captures"
 
 cap=$TESTDATA/handshakes/tls12-ecdhe-rsa/capture.pcapng
@@ -149,3 +151,4 @@ j=$(ls "$T/trunc"/*/connection.json)
 expect_exit 0 "$HSK" decode --split "$T/snap" "$C/tls12-snaplen-200.pcap"
 j=$(ls "$T/snap"/*/connection.json)
 [ "$(jq '.notes | map(select(test("bytes missing"))) | length' "$j")" -ge 1 ] || fail "snaplen: no gap note: $(jq -c .notes "$j")"
+[ -z "$(find "$T" -name '*.partial')" ] || fail "a .partial directory is left after a run"
