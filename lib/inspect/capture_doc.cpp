@@ -18,6 +18,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <charconv>
 #include <cstdio>
 #include <exception>
 #include <memory>
@@ -32,6 +33,7 @@
 #include "hsk/error.hpp"
 #include "inspect/document.hpp"
 #include "inspect/inspect.hpp"
+#include "inspect/json_out.hpp"
 #include "wire/messages.hpp"
 #include "wire/record.hpp"
 #include "wire/registry.hpp"
@@ -63,102 +65,25 @@ constexpr const char* kHelloRetryRandom =
 
 std::size_t index_of(Direction d) { return static_cast<std::size_t>(d); }
 
-std::string time_text(const capture::Timestamp& ts) {
+// append_time writes a capture time as seconds.nanoseconds ("%lld.%09u").
+void append_time(std::string& out, const capture::Timestamp& ts) {
   char buf[40];
-  std::snprintf(buf, sizeof buf, "%lld.%09u", static_cast<long long>(ts.sec), ts.nsec);
-  return buf;
-}
-
-Json enum_json(std::uint16_t code, wire::Registry registry) {
-  Json j = Json::object();
-  j["code"] = code;
-  j["name"] = std::string(wire::name_of(registry, code));
-  return j;
-}
-
-// shift_offsets moves every "offset" member of `j` (a record and what it holds) by `base`,
-// the stream offset of its input's first byte.
-void shift_offsets(Json& j, std::uint64_t base) {
-  if (j.is_object()) {
-    for (auto it = j.begin(); it != j.end(); ++it) {
-      if (it.key() == "offset" && it->is_number_unsigned()) {
-        *it = it->get<std::uint64_t>() + base;
-      } else if (it->is_structured()) {
-        shift_offsets(*it, base);
-      }
-    }
-  } else if (j.is_array()) {
-    for (auto& e : j) {
-      if (e.is_structured()) {
-        shift_offsets(e, base);
-      }
-    }
+  char* p = std::to_chars(buf, buf + 20, ts.sec).ptr;
+  *p++ = '.';
+  char digits[12];
+  char* end = std::to_chars(digits, digits + sizeof digits, ts.nsec).ptr;
+  auto n = static_cast<std::size_t>(end - digits);
+  for (std::size_t i = n; i < 9; ++i) {
+    *p++ = '0';
   }
+  p = std::copy(digits, end, p);
+  out.append(buf, p);
 }
 
-// append_string writes `v` as a JSON string: directly when it is printable ASCII without a
-// quote or backslash (hex, names), otherwise through nlohmann so escapes stay identical.
-void append_string(std::string& out, const std::string& v) {
-  bool plain = std::all_of(v.begin(), v.end(), [](char ch) {
-    auto u = static_cast<unsigned char>(ch);
-    return u >= 0x20 && u < 0x7f && u != '"' && u != '\\';
-  });
-  if (plain) {
-    out += '"';
-    out += v;
-    out += '"';
-  } else {
-    out += Json(v).dump(-1, ' ', false, Json::error_handler_t::replace);
-  }
-}
-
-// append_compact writes `j` as j.dump() (compact) would, faster for the strings of a record.
-void append_compact(std::string& out, const Json& j) {
-  switch (j.type()) {
-    case Json::value_t::object: {
-      out += '{';
-      bool first = true;
-      for (auto it = j.begin(); it != j.end(); ++it) {
-        if (!first) {
-          out += ',';
-        }
-        first = false;
-        append_string(out, it.key());
-        out += ':';
-        append_compact(out, *it);
-      }
-      out += '}';
-      break;
-    }
-    case Json::value_t::array: {
-      out += '[';
-      bool first = true;
-      for (const auto& e : j) {
-        if (!first) {
-          out += ',';
-        }
-        first = false;
-        append_compact(out, e);
-      }
-      out += ']';
-      break;
-    }
-    case Json::value_t::string:
-      append_string(out, j.get_ref<const std::string&>());
-      break;
-    case Json::value_t::number_unsigned:
-      out += std::to_string(j.get<std::uint64_t>());
-      break;
-    case Json::value_t::number_integer:
-      out += std::to_string(j.get<std::int64_t>());
-      break;
-    case Json::value_t::boolean:
-      out += j.get<bool>() ? "true" : "false";
-      break;
-    default:
-      out += j.dump(-1, ' ', false, Json::error_handler_t::replace);
-      break;
-  }
+std::string time_text(const capture::Timestamp& ts) {
+  std::string out;
+  append_time(out, ts);
+  return out;
 }
 
 // RecordMeta is where a record completed: its direction's stream offset, and the packet
@@ -246,21 +171,6 @@ bool valid_utf8(ByteView data) {
   return true;
 }
 
-// strip_offsets removes every "offset" member under `j` (messages of a decrypted record:
-// their offsets would count into the rebuilt plaintext, not into the stream).
-void strip_offsets(Json& j) {
-  if (j.is_object()) {
-    j.erase("offset");
-    for (auto& el : j.items()) {
-      strip_offsets(el.value());
-    }
-  } else if (j.is_array()) {
-    for (auto& e : j) {
-      strip_offsets(e);
-    }
-  }
-}
-
 // unit_messages: the handshake messages of a unit (whole records, already accepted by the
 // decoder), in order.
 std::vector<wire::HandshakeMessage> unit_messages(ByteView unit) {
@@ -292,7 +202,7 @@ struct Decryption {
   enum class Keys { not_tried, ready, unavailable } keys = Keys::not_tried;
   bool tried = false;         // setup_keys ran at least once
   bool out_of_order = false;  // a protected record came before the keys: transcript unusable
-  std::string status;  // see man/hsk-decode.1, DECRYPTION
+  std::string status;         // see man/hsk-decode.1, DECRYPTION
   std::string detail;
   std::string source;
   bool extended_master_secret = false;
@@ -643,18 +553,32 @@ class CaptureSink final : public capture::StreamSink {
       if (d.stopped) {
         return;
       }
-      Json j = Json::object();
-      j["offset"] = meta.offset;
-      j["content_type"] = enum_json(type, wire::Registry::content_type);
-      j["version"] = enum_json(version, wire::Registry::protocol_version);
-      j["length"] = rec.size() - wire::kRecordHeaderSize;
-      j["encrypted"] = true;
-      std::string body = j.dump();
+      JsonOut j =
+          protected_record(meta.offset, type, version, rec.size() - wire::kRecordHeaderSize);
+      j.close_object();
       begin_record(t, dir, meta);
-      t.records.append(body, 1, std::string::npos);
+      t.records.append(j.str(), 1, std::string::npos);
       return;
     }
     plain_record(t, dir, type, rec, meta);
+  }
+
+  // protected_record opens the object of a protected record: its stream offset, type,
+  // version, fragment length and "encrypted": true.
+  static JsonOut protected_record(std::uint64_t offset, std::uint8_t type, std::uint16_t version,
+                                  std::size_t length) {
+    JsonOut j;
+    j.open_object();
+    j.offset(offset);
+    j.key("content_type");
+    j.code_name(type, wire::name_of(wire::Registry::content_type, type));
+    j.key("version");
+    j.code_name(version, wire::name_of(wire::Registry::protocol_version, version));
+    j.key("length");
+    j.number(length);
+    j.key("encrypted");
+    j.boolean(true);
+    return j;
   }
 
   // plain_record adds a plaintext record (as received, or rebuilt from a decrypted one) to
@@ -713,9 +637,17 @@ class CaptureSink final : public capture::StreamSink {
       opts.version = t.server_version == kTls13 ? wire::kTls12 : *t.server_version;
       opts.suite = t.cipher_suite;
     }
-    Json records;
+    detail::RecordStyle style;
+    style.offset_base = d.unit_base;
+    for (std::size_t i = 0; i < metas.size(); ++i) {
+      if (metas[i].decrypted) {
+        style.decrypted.resize(metas.size());
+        style.decrypted[i] = detail::RecordStyle::Protected{metas[i].offset, metas[i].wire_length};
+      }
+    }
+    std::vector<std::string> records;
     try {
-      records = detail::input_records_json(in, opts);
+      records = detail::input_records_compact(in, opts, style);
     } catch (const Error& e) {
       std::size_t off = e.offset() ? *e.offset() : 0;
       add_error(t, dir,
@@ -727,29 +659,18 @@ class CaptureSink final : public capture::StreamSink {
       learn(t, in.data);
     }
     if (t.dec.active && t.dec.tracking) {
-      track(t, dir, in.data, records);
-    }
-    // Each record object, compact, offsets moved to the stream.
-    for (std::size_t i = 0; i < records.size() && i < metas.size(); ++i) {
-      Json& r = records[i];
-      if (metas[i].decrypted) {
-        r = decrypted_record(std::move(r), metas[i]);
-      } else {
-        shift_offsets(r, d.unit_base);
+      std::vector<std::string> checks = track(t, dir, in.data);
+      if (std::any_of(checks.begin(), checks.end(), [](const auto& c) { return !c.empty(); })) {
+        // A Finished was checked: write the unit again with the verdicts in their bodies.
+        style.finished_members = std::move(checks);
+        records = detail::input_records_compact(in, opts, style);
       }
+    }
+    // Each record object, compact, after the record's direction, packet and time.
+    for (std::size_t i = 0; i < records.size() && i < metas.size(); ++i) {
       begin_record(t, dir, metas[i]);
       // begin_record wrote the opening brace and a comma: the record's members follow.
-      bool first = true;
-      for (auto it = r.begin(); it != r.end(); ++it) {
-        if (!first) {
-          t.records += ',';
-        }
-        first = false;
-        append_string(t.records, it.key());
-        t.records += ':';
-        append_compact(t.records, *it);
-      }
-      t.records += '}';
+      t.records.append(records[i], 1, std::string::npos);
     }
     // A unit holding a ChangeCipherSpec ends with it (RFC 5246 §7.1): protection starts.
     if (record_type_at_end(in.data) == kTypeChangeCipherSpec) {
@@ -757,52 +678,30 @@ class CaptureSink final : public capture::StreamSink {
     }
   }
 
-  // decrypted_record: the record object of a decrypted record: the protected record's offset
-  // and length, "encrypted" and "decrypted", the plaintext's length, then what the plaintext
-  // decoded to (messages without offsets, alert, change_cipher_spec).
-  static Json decrypted_record(Json r, const RecordMeta& meta) {
-    Json out = Json::object();
-    out["offset"] = meta.offset;
-    out["content_type"] = std::move(r["content_type"]);
-    out["version"] = std::move(r["version"]);
-    out["length"] = meta.wire_length;
-    out["encrypted"] = true;
-    out["decrypted"] = true;
-    out["plaintext_length"] = std::move(r["length"]);
-    for (auto it = r.begin(); it != r.end(); ++it) {
-      const std::string& k = it.key();
-      if (k == "offset" || k == "content_type" || k == "version" || k == "length" ||
-          k == "encrypted") {
-        continue;
-      }
-      Json v = std::move(*it);
-      strip_offsets(v);
-      out[k] = std::move(v);
-    }
-    return out;
-  }
-
   // track adds the unit's handshake messages to the transcript: the hellos give randoms and
   // extension flags, ClientKeyExchange the session hash's end (RFC 7627 §3) and, for RSA, the
   // encrypted pre-master secret; each Finished is checked against the transcript before it
-  // (RFC 5246 §7.4.9) and its body in `records` gets "verified" (and, when false,
-  // "expected_verify_data"). Once both Finished are checked the transcript is dropped.
-  void track(TlsConnection& t, Direction dir, ByteView unit, Json& records) {
+  // (RFC 5246 §7.4.9). Returns, per Finished of the unit in order, the members its body gets:
+  // "verified" (and, when false, "expected_verify_data") as compact JSON, or "" when it was
+  // not checked. Once both Finished are checked the transcript is dropped.
+  std::vector<std::string> track(TlsConnection& t, Direction dir, ByteView unit) {
     Decryption& x = t.dec;
+    std::vector<std::string> checks;  // per Finished in this unit, in order
     if (tls13(t)) {
       x.tracking = false;
       Bytes().swap(x.transcript);
-      return;
+      return checks;
     }
     bool from_client = side(t, dir) == "client";
-    std::vector<Json> checks;  // per Finished in this unit, in order
     try {
       for (const wire::HandshakeMessage& m : unit_messages(unit)) {
         if (m.msg_type == 0) {
           continue;  // HelloRequest is not part of the transcript (RFC 5246 §7.4.1.1)
         }
         if (m.msg_type == kMsgFinished) {
-          checks.push_back(check_finished(t, from_client, m.body));
+          Json c = check_finished(t, from_client, m.body);
+          std::string members = c.empty() ? std::string() : c.dump();
+          checks.push_back(members.empty() ? members : members.substr(1, members.size() - 2));
         }
         std::size_t n = m.body.size();
         const std::uint8_t header[4] = {m.msg_type, static_cast<std::uint8_t>(n >> 16),
@@ -830,27 +729,13 @@ class CaptureSink final : public capture::StreamSink {
       // An SSL 2.0 ClientHello or the like: no transcript to speak of.
       x.tracking = false;
       Bytes().swap(x.transcript);
-      return;
+      return {};
     }
     if (x.finished[0] != "not seen" && x.finished[1] != "not seen") {
       x.tracking = false;
       Bytes().swap(x.transcript);
     }
-    std::size_t k = 0;
-    for (auto& r : records) {
-      if (!r.contains("messages")) {
-        continue;
-      }
-      for (auto& m : r["messages"]) {
-        if (k < checks.size() && m["msg_type"].value("code", 0) == kMsgFinished &&
-            m.contains("body")) {
-          for (auto& [key, v] : checks[k].items()) {
-            m["body"][key] = v;
-          }
-          ++k;
-        }
-      }
-    }
+    return checks;
   }
 
   // short_hex: up to 12 bytes in hex, then "... (N bytes)" when there is more.
@@ -1111,29 +996,29 @@ class CaptureSink final : public capture::StreamSink {
       }
     }
     if (type == kTypeApplicationData) {
-      Json j = Json::object();
-      j["offset"] = meta.offset;
-      j["content_type"] = enum_json(type, wire::Registry::content_type);
-      j["version"] = enum_json(version, wire::Registry::protocol_version);
-      j["length"] = fragment.size();
-      j["encrypted"] = true;
-      j["decrypted"] = true;
-      j["plaintext_length"] = plain.size();
-      Json a = Json::object();
+      JsonOut j = protected_record(meta.offset, type, version, fragment.size());
+      j.key("decrypted");
+      j.boolean(true);
+      j.key("plaintext_length");
+      j.number(plain.size());
+      j.key("application_data");
+      j.open_object();
       if (options_.app_data) {
-        a["hex"] = to_hex(plain);
+        j.key("hex");
+        j.hex(plain);
         if (valid_utf8(plain)) {
-          a["text"] = std::string(plain.begin(), plain.end());
+          j.key("text");
+          j.string(std::string_view(reinterpret_cast<const char*>(plain.data()), plain.size()));
         }
       } else {
         std::size_t n = std::min(plain.size(), kPreviewBytes);
-        a["preview"] = escaped(ByteView(plain).first(n)) + (n < plain.size() ? "..." : "");
+        j.key("preview");
+        j.string(escaped(ByteView(plain).first(n)) + (n < plain.size() ? "..." : ""));
       }
-      j["application_data"] = std::move(a);
+      j.close_object();
+      j.close_object();
       begin_record(t, dir, m);
-      std::string body;
-      append_compact(body, j);
-      t.records.append(body, 1, std::string::npos);
+      t.records.append(j.str(), 1, std::string::npos);
       return true;
     }
     Bytes rebuilt = {
@@ -1188,12 +1073,18 @@ class CaptureSink final : public capture::StreamSink {
 
   // begin_record opens a record object with its direction, packet and time.
   void begin_record(TlsConnection& t, Direction dir, const RecordMeta& meta) {
-    if (!t.records.empty()) {
-      t.records += ',';
+    std::string& out = t.records;
+    if (!out.empty()) {
+      out += ',';
     }
-    t.records += "{\"direction\":\"" + side(t, dir) +
-                 "\",\"packet\":" + std::to_string(meta.packet) + ",\"time\":\"" +
-                 time_text(meta.ts) + "\",";
+    bool from_client = (dir == Direction::client_to_server) != t.swapped;
+    out +=
+        from_client ? R"({"direction":"client","packet":)" : R"({"direction":"server","packet":)";
+    char buf[24];
+    out.append(buf, std::to_chars(buf, buf + sizeof buf, meta.packet).ptr);
+    out += R"(,"time":")";
+    append_time(out, meta.ts);
+    out += "\",";
     t.record_dirs.push_back(dir);
     t.record_packets.push_back(meta.packet);
   }
@@ -1252,26 +1143,42 @@ class CaptureSink final : public capture::StreamSink {
 
   std::string connection_json(capture::Connection& c, TlsConnection& t,
                               capture::CloseReason reason) {
-    Json j = Json::object();
-    j["hsk_decode"] = 1;
-    j["capture"] = name_;
-    j["connection"] = c.id;
-    j["client"] = capture::to_string(t.swapped ? c.server : c.client);
-    j["server"] = capture::to_string(t.swapped ? c.client : c.server);
-    j["first_packet"] = c.first_packet;
-    j["last_packet"] = c.last_packet;
-    j["first_time"] = time_text(c.first_ts);
-    j["last_time"] = time_text(c.last_ts);
-    j["close"] = std::string(capture::close_reason_name(reason));
-    j["records"] = nullptr;  // spliced in below: already compact JSON
+    JsonOut o;
+    o.open_object();
+    o.key("hsk_decode");
+    o.number(1);
+    o.key("capture");
+    o.string(name_);
+    o.key("connection");
+    o.number(c.id);
+    o.key("client");
+    o.string(capture::to_string(t.swapped ? c.server : c.client));
+    o.key("server");
+    o.string(capture::to_string(t.swapped ? c.client : c.server));
+    o.key("first_packet");
+    o.number(c.first_packet);
+    o.key("last_packet");
+    o.number(c.last_packet);
+    o.key("first_time");
+    o.string(time_text(c.first_ts));
+    o.key("last_time");
+    o.string(time_text(c.last_ts));
+    o.key("close");
+    o.string(capture::close_reason_name(reason));
+    o.key("records");
+    o.open_array();
+    o.raw(t.records);  // already compact JSON objects, comma-separated
+    o.close_array();
     if (t.dec.active) {
-      j["decryption"] = decryption_json(t.dec);
+      o.key("decryption");
+      detail::write_json(o, decryption_json(t.dec));
     }
-    j["notes"] = std::move(t.notes);
-    j["errors"] = std::move(t.errors);
-    std::string out = j.dump(-1, ' ', false, Json::error_handler_t::replace);
-    std::size_t at = out.find("\"records\":null");
-    out.replace(at + 10, 4, "[" + t.records + "]");
+    o.key("notes");
+    detail::write_json(o, t.notes);
+    o.key("errors");
+    detail::write_json(o, t.errors);
+    o.close_object();
+    std::string out = o.take();
     out += '\n';
     return out;
   }

@@ -7,9 +7,11 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "hsk/bytes.hpp"
 #include "inspect/inspect.hpp"
+#include "inspect/json_out.hpp"
 
 namespace hsk::inspect::detail {
 
@@ -28,11 +30,32 @@ std::optional<nlohmann::ordered_json> pki_document(ByteView data, bool show_secr
 // inputs of PKI objects (pki_document) as a generic tree.
 std::string render_document_text(const nlohmann::ordered_json& doc, bool offsets);
 
-// input_records_json decodes one input of TLS records exactly as decode_json decodes it as the
-// first input (no state carried from earlier inputs) and returns that input's "records" array,
-// offsets counted from the input's first byte. decode_capture uses it to build each unit's
-// records without serialising a whole document. Throws hsk::Error as decode_json does, but
-// without the input's name attached.
-nlohmann::ordered_json input_records_json(const Input& in, const DecodeOptions& options);
+// write_json writes a nlohmann value with `out` (its style: compact or indented), as
+// value.dump() would.
+void write_json(JsonOut& out, const nlohmann::ordered_json& value);
+
+// RecordStyle: how decode_capture wants an input's records written.
+struct RecordStyle {
+  // Added to every "offset": the stream offset of the input's first byte.
+  std::uint64_t offset_base = 0;
+  // One entry per record of the input, or fewer: a set entry marks the record as the plaintext
+  // of a protected record at that stream offset with that fragment length. Its object then
+  // holds the protected record's offset and length, "encrypted": true, "decrypted": true,
+  // "plaintext_length", and what the plaintext decodes to without offsets.
+  struct Protected {
+    std::uint64_t offset = 0;
+    std::size_t length = 0;
+  };
+  std::vector<std::optional<Protected>> decrypted;
+  // Compact JSON members appended to the body of each Finished message, in order ("" for none).
+  std::vector<std::string> finished_members;
+};
+
+// input_records_compact decodes one input of TLS records exactly as decode_json decodes it as
+// the first input (no state carried from earlier inputs) and returns each record's object as
+// compact JSON, styled by `style`. decode_capture uses it to write each unit's records without
+// building a document. Throws hsk::Error as decode_json does, but without the input's name.
+std::vector<std::string> input_records_compact(const Input& in, const DecodeOptions& options,
+                                               const RecordStyle& style);
 
 }  // namespace hsk::inspect::detail
