@@ -18,18 +18,15 @@
 #include "commands.hpp"
 #include "crypto/crypto.hpp"
 #include "handshake/derive_pms.hpp"
+#include "handshake/derive_step.hpp"
 #include "handshake/finish_step.hpp"
 #include "handshake/key_schedule.hpp"
-#include "handshake/session_cache.hpp"
 #include "handshake/state.hpp"
 #include "hsk/error.hpp"
 #include "io/file.hpp"
 #include "io/stream.hpp"
 #include "pki/keys.hpp"
 #include "pki/x509.hpp"
-#include "wire/messages.hpp"
-#include "wire/record.hpp"
-#include "wire/registry.hpp"
 
 namespace hsk::cmd {
 
@@ -94,37 +91,6 @@ class Keylog {
   std::string path_;
   int fd_ = -1;
 };
-
-// complete_flight returns the messages of a flight read_flight ended, or throws for one that
-// stopped early (an alert, another content type).
-std::vector<wire::HandshakeMessage> complete_flight(io::Flight f, const char* peer,
-                                                    const char* what) {
-  if (!f.complete) {
-    if (!f.alerts.empty()) {
-      const wire::Alert& a = f.alerts.back();
-      std::string_view name = wire::name_of(wire::Registry::alert_description, a.description);
-      // PeerAlertError: the connection is over, no alert goes back.
-      throw handshake::PeerAlertError(
-          f.records.back().offset, a,
-          fmt::format("the {} sent a {} alert {} instead of {}", peer,
-                      a.level == 1 ? "warning" : "fatal",
-                      name.empty() ? std::to_string(a.description) : std::string(name), what));
-    }
-    std::string_view ct = f.stopped_by ? wire::name_of(wire::Registry::content_type, *f.stopped_by)
-                                       : std::string_view();
-    throw Error(ErrorKind::malformed, f.records.empty() ? 0 : f.records.back().offset, "record",
-                fmt::format("the {} sent a {} record before the end of {}", peer,
-                            ct.empty() ? "non-handshake" : std::string(ct), what),
-                Error::kAlertUnexpectedMessage);
-  }
-  return std::move(f.messages);
-}
-
-// read_peer_flight reads exactly the records up to `last` (stream discipline).
-std::vector<wire::HandshakeMessage> read_peer_flight(io::Stream& in, wire::HandshakeType last,
-                                                     const char* peer, const char* what) {
-  return complete_flight(io::read_flight(in, last), peer, what);
-}
 
 // send_alert answers a failed check or a malformed message with the fatal alert of `e`
 // (RFC 5246 §7.2): to --alert-to, or to the flight's destination when that is a socket or a
@@ -196,50 +162,23 @@ int run_client(const Options& o, handshake::State state, io::Stream& in) {
   }
 
   std::unique_ptr<crypto::Rng> rng = o.seeded ? crypto::seeded_rng(o.seed) : crypto::system_rng();
-  handshake::ClientKexResult r;
-  const handshake::State before = state;
-  bool resumed = false;
+  Keylog keylog(o.keylog);  // opened (created 0600) before anything is read or written
+  handshake::ClientStepResult r;
   try {
-    // Up to ServerHelloDone; a ServerHello that resumes our session is followed by the
-    // server's ChangeCipherSpec instead (RFC 5246 §7.3 Figure 2), where read_flight stops.
-    io::Flight f = io::read_flight(in, wire::HandshakeType::server_hello_done);
-    constexpr auto kCcs = static_cast<std::uint8_t>(wire::ContentType::change_cipher_spec);
-    if (!f.complete && f.stopped_by == kCcs && f.messages.size() == 1 &&
-        handshake::server_resumes(state, f.messages.front())) {
-      handshake::ClientResumeResult rr = handshake::client_resume_hello(state, f.messages.front());
-      handshake::read_finished_after(state, f.records.back(), in);  // the server's Finished
-      r.keys = std::move(rr.keys);
-      r.explain = std::move(rr.explain);
-      resumed = true;
-    } else {
-      std::vector<wire::HandshakeMessage> flight =
-          complete_flight(std::move(f), "server", "its flight (up to ServerHelloDone)");
-      r = handshake::client_key_exchange(state, flight, c, *rng);
-    }
+    r = handshake::client_step(state, in, c, *rng, !o.no_finished);
   } catch (Error& e) {
     if (e.kind() != ErrorKind::usage) {
       e.with_input(in.name());
     }
-    handshake::State s = before;
+    handshake::State s = state;  // as it was: the step leaves it so on error
     send_alert(o, s, e);
     throw;
   }
-  if (resumed) {
-    // The abbreviated handshake ends with our ChangeCipherSpec and Finished (RFC 5246 §7.3
-    // Figure 2): the server's was checked above, so this side is complete.
-    r.records = handshake::send_finished(state, *rng);
-  } else if (!o.no_finished) {
-    // Phase 4 begins: ChangeCipherSpec and our Finished complete the client's second flight
-    // (RFC 5246 Figure 1); the server's answer is read by `hsk finish`.
-    Bytes fin = handshake::send_finished(state, *rng);
-    r.records.insert(r.records.end(), fin.begin(), fin.end());
-  }
-  Keylog keylog(o.keylog);  // opened (created 0600) before anything is written
-  print_warnings(r.warnings);
+  print_warnings(r.kex.warnings);
   // The state first: if it cannot be written, nothing goes on the wire.
   handshake::save_state(o.state, state);
-  write_records(o.out, r.records, o.hex);
-  finish(o, keylog, state, r.keys, r.explain);
+  write_records(o.out, r.kex.records, o.hex);
+  finish(o, keylog, state, r.kex.keys, r.kex.explain);
   return 0;
 }
 
@@ -283,57 +222,33 @@ int run_server(const Options& o, handshake::State state, const std::string& stat
   s.require_client_certificate = o.require_client_cert;
 
   std::unique_ptr<crypto::Rng> rng = o.seeded ? crypto::seeded_rng(o.seed) : crypto::system_rng();
-  handshake::ServerKexResult r;
-  const handshake::State before = state;
   const bool finished = !o.no_finished && o.hello.empty();  // replay: phase 3 only
   if (finished && o.show_secrets && o.out == "-") {
     throw_usage(
         "--show-secrets prints to standard output, which carries the server's Finished: write "
         "it with -o FILE");
   }
-  Bytes out_records;
+  Keylog keylog(o.keylog);  // opened (created 0600) before anything is read or written
+  handshake::ServerStepResult r;
   try {
-    const char* what = "its flight (up to ClientKeyExchange)";
-    std::vector<wire::HandshakeMessage> flight =
-        read_peer_flight(in, wire::HandshakeType::client_key_exchange, "client", what);
-    if (handshake::server_expects_certificate_verify(state, flight)) {
-      std::vector<wire::HandshakeMessage> more = read_peer_flight(
-          in, wire::HandshakeType::certificate_verify, "client", "its CertificateVerify");
-      flight.insert(flight.end(), more.begin(), more.end());
-    }
-    r = handshake::server_key_exchange(state, flight, s, *rng);
-    if (finished) {
-      // The client's ChangeCipherSpec and Finished, then ours (RFC 5246 Figure 1).
-      handshake::read_finished(state, in);
-      out_records = handshake::send_finished(state, *rng);
-    }
+    r = handshake::server_step(state, in, s, *rng, finished,
+                               static_cast<std::int64_t>(std::time(nullptr)));
   } catch (Error& e) {
     if (e.kind() != ErrorKind::usage) {
       e.with_input(in.name());
     }
-    handshake::State st = before;
+    handshake::State st = state;  // as it was: the step leaves it so on error
     send_alert(o, st, e);
     throw;
   }
-  Keylog keylog(o.keylog);
-  if (finished) {
-    // The client's Finished verified: the session may be resumed later (server-respond
-    // --session-cache). Stored before our Finished goes out, so that a client that reconnects
-    // at once finds it; a failure to store costs only the resumption.
-    try {
-      handshake::cache_completed_session(state, static_cast<std::int64_t>(std::time(nullptr)));
-    } catch (const Error& e) {
-      r.warnings.push_back(e.message() + " (the session was not cached)");
-    }
-  }
-  print_warnings(r.warnings);
+  print_warnings(r.kex.warnings);
   if (!state_out.empty()) {
     handshake::save_state(state_out, state);
   }
   if (finished) {
-    write_records(o.out, out_records, o.hex);
+    write_records(o.out, r.records, o.hex);
   }
-  finish(o, keylog, state, r.keys, r.explain);
+  finish(o, keylog, state, r.kex.keys, r.kex.explain);
   return 0;
 }
 
