@@ -31,6 +31,7 @@
 #include "crypto/record_protection.hpp"
 #include "crypto/tls_crypto.hpp"
 #include "hsk/error.hpp"
+#include "inspect/capture_common.hpp"
 #include "inspect/document.hpp"
 #include "inspect/inspect.hpp"
 #include "inspect/json_out.hpp"
@@ -48,8 +49,6 @@ using capture::Direction;
 constexpr std::uint8_t kTypeChangeCipherSpec = 20;
 constexpr std::uint8_t kTypeHandshake = 22;
 constexpr std::uint8_t kTypeApplicationData = 23;
-constexpr std::uint8_t kTypeHeartbeat = 24;
-constexpr std::uint16_t kExtSupportedVersions = 43;
 constexpr std::uint16_t kExtEncryptThenMac = 22;        // RFC 7366
 constexpr std::uint16_t kExtExtendedMasterSecret = 23;  // RFC 7627
 constexpr std::uint8_t kMsgClientHello = 1;
@@ -58,10 +57,6 @@ constexpr std::uint8_t kMsgClientKeyExchange = 16;
 constexpr std::uint8_t kMsgFinished = 20;
 constexpr std::size_t kPreviewBytes = 48;  // application data shown without --app-data
 constexpr std::uint16_t kTls13 = 0x0304;
-
-// RFC 8446 §4.1.3: a ServerHello with this random is a HelloRetryRequest.
-constexpr const char* kHelloRetryRandom =
-    "cf21ad74e59a6111be1d8c021e65b891c2a211167abb8c5e079e09e2c8a8339c";
 
 std::size_t index_of(Direction d) { return static_cast<std::size_t>(d); }
 
@@ -442,9 +437,8 @@ class CaptureSink final : public capture::StreamSink {
     t.kind = TlsConnection::Kind::tls;
     // Without the SYN the roles come from the first handshake message: whoever sent the
     // ClientHello is the client.
-    if (!c.roles_known && first.size() > 5 && first[0] == kTypeHandshake) {
-      bool from_first = *t.first_dir == Direction::client_to_server;
-      t.swapped = (first[5] == 1 && !from_first) || (first[5] == 2 && from_first);
+    if (!c.roles_known) {
+      t.swapped = detail::roles_swapped(first, *t.first_dir == Direction::client_to_server);
     }
     Direction order[2] = {*t.first_dir, *t.first_dir == Direction::client_to_server
                                             ? Direction::server_to_client
@@ -483,19 +477,8 @@ class CaptureSink final : public capture::StreamSink {
       std::size_t length = static_cast<std::size_t>(h[3] << 8 | h[4]);
       std::uint64_t at = base + pos;
       std::size_t max = d.is_protected ? wire::kMaxCiphertext : wire::kMaxPlaintext;
-      if (type < kTypeChangeCipherSpec || type > kTypeHeartbeat) {
-        fail(t, dir, at, "content type " + hex_byte(type) + " is not a TLS record (0x14..0x18)",
-             Error::kAlertUnexpectedMessage);
-        break;
-      }
-      if (h[1] != 3) {
-        fail(t, dir, at, "version " + hex_byte(h[1]) + hex_byte(h[2]).substr(2) + " is not 3.x",
-             Error::kAlertDecodeError);
-        break;
-      }
-      if (length > max) {
-        fail(t, dir, at, "length " + std::to_string(length) + " exceeds " + std::to_string(max),
-             Error::kAlertRecordOverflow);
+      if (auto problem = detail::record_header_problem(h, max)) {
+        fail(t, dir, at, problem->what, problem->alert);
         break;
       }
       if (view.size() - pos < wire::kRecordHeaderSize + length) {
@@ -1117,21 +1100,13 @@ class CaptureSink final : public capture::StreamSink {
       if (m.msg_type != 2) {
         continue;
       }
-      wire::Reader br(m.body, 0, "ServerHello");
-      wire::ServerHello sh = wire::decode_server_hello(br);
-      std::uint16_t version = sh.server_version;
-      for (const auto& e : sh.extensions.value_or(std::vector<wire::Extension>{})) {
-        if (e.type == kExtSupportedVersions && e.data.size() == 2) {
-          version = static_cast<std::uint16_t>(e.data[0] << 8 | e.data[1]);
-        }
-      }
-      bool retry = to_hex(ByteView(sh.random.data(), sh.random.size())) == kHelloRetryRandom;
-      if (retry) {
+      detail::ServerHelloFacts sh = detail::server_hello_facts(m.body);
+      if (sh.hello_retry) {
         continue;
       }
-      t.server_version = version;
+      t.server_version = sh.version;
       t.cipher_suite = sh.cipher_suite;
-      if (version == kTls13) {
+      if (sh.version == kTls13) {
         // RFC 8446 §5: everything after the ServerHello is protected, both ways (a
         // ChangeCipherSpec for middlebox compatibility aside).
         for (auto& d : t.dirs) {

@@ -32,6 +32,7 @@
 #include "capture/capture.hpp"
 #include "capture/tcp.hpp"
 #include "hsk/error.hpp"
+#include "inspect/capture_common.hpp"
 #include "inspect/inspect.hpp"
 #include "io/file.hpp"
 #include "wire/messages.hpp"
@@ -48,12 +49,10 @@ using capture::Direction;
 
 constexpr std::uint8_t kTypeChangeCipherSpec = 20;
 constexpr std::uint8_t kTypeHandshake = 22;
-constexpr std::uint8_t kTypeHeartbeat = 24;
 constexpr std::uint8_t kMsgClientHello = 1;
 constexpr std::uint8_t kMsgServerHello = 2;
 constexpr std::uint8_t kMsgCertificateRequest = 13;
 constexpr std::uint8_t kMsgServerHelloDone = 14;
-constexpr std::uint16_t kExtSupportedVersions = 43;
 
 // The step files, in the order their concatenation per direction rebuilds the stream.
 constexpr const char* kClientHello = "1-client-hello.tls";
@@ -137,8 +136,7 @@ void scan_records(DirectionBuf& d) {
   while (!d.capped && d.bytes.size() - d.scan_pos >= wire::kRecordHeaderSize) {
     const std::uint8_t* h = d.bytes.data() + d.scan_pos;
     std::size_t length = std::size_t{h[3]} << 8 | h[4];
-    if (h[0] < kTypeChangeCipherSpec || h[0] > kTypeHeartbeat || h[1] != 3 ||
-        length > wire::kMaxCiphertext) {
+    if (detail::record_header_problem(h, wire::kMaxCiphertext)) {
       d.malformed = true;
       cap_at(d, d.scan_pos + wire::kRecordHeaderSize);
       return;
@@ -192,24 +190,12 @@ std::vector<RecordSpan> cut_records(ByteView stream, const std::string& side, bo
                                     Json& errors) {
   std::vector<RecordSpan> out;
   std::size_t pos = 0;
-  char buf[160];
   while (stream.size() - pos >= wire::kRecordHeaderSize) {
     const std::uint8_t* h = stream.data() + pos;
     std::size_t length = std::size_t{h[3]} << 8 | h[4];
-    const char* what = nullptr;
-    if (h[0] < kTypeChangeCipherSpec || h[0] > kTypeHeartbeat) {
-      std::snprintf(buf, sizeof buf, "content type 0x%02x is not a TLS record (0x14..0x18)", h[0]);
-      what = buf;
-    } else if (h[1] != 3) {
-      std::snprintf(buf, sizeof buf, "version 0x%02x%02x is not 3.x", h[1], h[2]);
-      what = buf;
-    } else if (length > wire::kMaxCiphertext) {
-      std::snprintf(buf, sizeof buf, "length %zu exceeds %zu", length, wire::kMaxCiphertext);
-      what = buf;
-    }
-    if (what != nullptr) {
-      errors.push_back(side + ": stream offset " + std::to_string(pos) + ": record: " + what +
-                       ": the records from here on are not written");
+    if (auto problem = detail::record_header_problem(h, wire::kMaxCiphertext)) {
+      errors.push_back(side + ": stream offset " + std::to_string(pos) +
+                       ": record: " + problem->what + ": the records from here on are not written");
       return out;
     }
     if (stream.size() - pos - wire::kRecordHeaderSize < length) {
@@ -224,22 +210,6 @@ std::vector<RecordSpan> cut_records(ByteView stream, const std::string& side, bo
                     std::to_string(stream.size() - pos) + " bytes captured): not written");
   }
   return out;
-}
-
-// server_hello_version reads the version (supported_versions when present, RFC 8446
-// §4.2.1) and suite of a ServerHello body.
-std::pair<std::uint16_t, std::uint16_t> server_hello_version(ByteView body) {
-  wire::Reader r(body, 0, "ServerHello");
-  wire::ServerHello sh = wire::decode_server_hello(r);
-  std::uint16_t version = sh.server_version;
-  if (sh.extensions) {
-    for (const auto& e : *sh.extensions) {
-      if (e.type == kExtSupportedVersions && e.data.size() == 2) {
-        version = static_cast<std::uint16_t>(e.data[0] << 8 | e.data[1]);
-      }
-    }
-  }
-  return {version, sh.cipher_suite};
 }
 
 // Cuts: record indexes where files end, per direction (nullopt: that boundary never came).
@@ -283,9 +253,9 @@ ServerCuts cut_server(ByteView stream, const std::vector<RecordSpan>& recs, Spli
              rec.offset + wire::kRecordHeaderSize, rec.size - wire::kRecordHeaderSize))) {
       if (m.type == kMsgServerHello && !hello) {
         try {
-          auto [version, suite] = server_hello_version(m.body);
-          result.version = version;
-          result.suite = suite;
+          detail::ServerHelloFacts sh = detail::server_hello_facts(m.body);
+          result.version = sh.version;
+          result.suite = sh.cipher_suite;
         } catch (const Error& e) {
           errors.push_back("server: record at stream offset " + std::to_string(rec.offset) + ": " +
                            e.message() + ": the server flight is not split");
@@ -609,10 +579,8 @@ class SplitSink final : public capture::StreamSink {
       return;
     }
     t.kind = SplitConnection::Kind::tls;
-    if (!c.roles_known && first.size() > 5 && first[0] == kTypeHandshake) {
-      bool from_first = *t.first_dir == Direction::client_to_server;
-      t.swapped = (first[5] == kMsgClientHello && !from_first) ||
-                  (first[5] == kMsgServerHello && from_first);
+    if (!c.roles_known) {
+      t.swapped = detail::roles_swapped(first, *t.first_dir == Direction::client_to_server);
     }
   }
 
