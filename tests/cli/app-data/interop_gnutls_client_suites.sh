@@ -33,38 +33,19 @@ set -e
 echo "hello from hsk: $NAME" | "$HSK" app-data --send --close --state "$NAME.s.json" 2>>"$NAME.srv.err"
 EOF2
 
-spid=""
-stop() {
-  if [ -n "$spid" ] && kill -0 "$spid" 2>/dev/null; then kill "$spid" 2>/dev/null || true; fi
-  if [ -n "$spid" ]; then wait "$spid" 2>/dev/null || true; fi
-  spid=""
-}
-trap 'stop; rm -rf "$T"' EXIT
+source "$(dirname "$TESTLIB")/live.sh"
+trap 'socat_stop; rm -rf "$T"' EXIT
 
 # connect NAME PRIORITY [GNUTLS-CLI ARGS...]: socat + hsk on a random free loopback port
 # (retried), one gnutls-cli connection to it; waits for the server script to end.
 connect() {
   local name=$1 prio=$2
   shift 2
-  export DIR=$T NAME=$name HSK
-  port=""
-  for _ in $(seq 20); do
-    local p=$((20000 + RANDOM % 40000))
-    timeout 60 socat "TCP-LISTEN:$p,bind=127.0.0.1,reuseaddr" EXEC:"bash $T/server.sh" 2>"$name.socat.err" &
-    spid=$!
-    for _ in $(seq 30); do
-      ss -ltnH "sport = :$p" | grep -q . && { port=$p; break; }
-      kill -0 "$spid" 2>/dev/null || break
-      sleep 0.1
-    done
-    [ -n "$port" ] && break
-    stop
-  done
-  [ -n "$port" ] || fail "$name: no free port for socat"
+  socat_listen "$name"
   { echo "hello from gnutls-cli: $name"; sleep 2; } | timeout 20 gnutls-cli --port "$port" --x509cafile pki/ca.pem \
     --verify-hostname localhost --priority "$prio" "$@" 127.0.0.1 >"$name.cli.out" 2>&1 || true
   for _ in $(seq 100); do [ -e "$name.srv.rc" ] && break; sleep 0.1; done
-  stop
+  socat_stop
 }
 
 

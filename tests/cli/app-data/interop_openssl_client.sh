@@ -39,44 +39,21 @@ echo "hello from hsk: $NAME" | "$HSK" app-data --send --close --state "$NAME.s.j
 "$HSK" app-data --recv --state "$NAME.s.json" >"$NAME.rest" 2>>"$NAME.srv.err"
 EOF
 
-spid=""
-stop() {
-  if [ -n "$spid" ] && kill -0 "$spid" 2>/dev/null; then kill "$spid" 2>/dev/null || true; fi
-  if [ -n "$spid" ]; then wait "$spid" 2>/dev/null || true; fi
-  spid=""
-}
-trap 'stop; rm -rf "$T"' EXIT
-
-# listen NAME: socat on a random free loopback port (retried), one connection.
-listen() {
-  local name=$1
-  export DIR=$T NAME=$name HSK
-  for _ in $(seq 20); do
-    port=$((20000 + RANDOM % 40000))
-    timeout 60 socat "TCP-LISTEN:$port,bind=127.0.0.1,reuseaddr" EXEC:"bash $T/server.sh" 2>"$name.socat.err" &
-    spid=$!
-    for _ in $(seq 30); do
-      ss -ltnH "sport = :$port" | grep -q . && return 0
-      kill -0 "$spid" 2>/dev/null || break
-      sleep 0.1
-    done
-    stop
-  done
-  fail "$name: no free port for socat"
-}
+source "$(dirname "$TESTLIB")/live.sh"
+trap 'socat_stop; rm -rf "$T"' EXIT
 
 cases=0
 # run NAME "SERVER-RESPOND ARGS" "DERIVE-PMS ARGS" "S_CLIENT ARGS" PROTOCOL CIPHER
 run() {
   local name=$1 proto=$5 cipher=$6
   export SR_ARGS=$2 DP_ARGS=$3
-  listen "$name"
+  socat_listen "$name"
   # shellcheck disable=SC2086
   echo "hello from s_client: $name" | timeout 20 openssl s_client -connect "127.0.0.1:$port" -CAfile pki/ca.pem \
     -servername localhost -verify_return_error -ign_eof -keylogfile "$name.keylog" $4 >"$name.cli.out" 2>&1 ||
     { cat "$name.cli.out" "$name.srv.err" >&2; fail "$name: s_client failed"; }
   for _ in $(seq 100); do [ -e "$name.srv.rc" ] && break; sleep 0.1; done
-  stop
+  socat_stop
   [ "$(cat "$name.srv.rc" 2>/dev/null)" = 0 ] || { cat "$name.srv.err" "$name.cli.out" >&2; fail "$name: the hsk server script failed"; }
   expect_contains "$name.cli.out" "Verify return code: 0 (ok)"
   expect_contains "$name.cli.out" "Protocol  : $proto"
@@ -125,7 +102,7 @@ done
 # alert (its own side is not protected yet).
 name=flip
 export SR_ARGS=$rsa DP_ARGS=""
-listen "$name"
+socat_listen "$name"
 exec 3<>"/dev/tcp/127.0.0.1/$port"
 timeout 20 "$HSK" client-hello --state flip.c.json --suites ECDHE-RSA-AES128-GCM-SHA256 >&3 || fail "flip: client-hello"
 timeout 20 "$HSK" derive-pms --state flip.c.json --ca pki/ca.pem <&3 -o flip.flight || fail "flip: derive-pms"
@@ -135,7 +112,7 @@ b=$(xxd -p -s $((n - 1)) -l 1 flip.flight)
 got=$(timeout 10 head -c 7 <&3 | xxd -p)
 exec 3>&-
 for _ in $(seq 100); do [ -e flip.srv.rc ] && break; sleep 0.1; done
-stop
+socat_stop
 [ "$got" = 15030300020214 ] || fail "flip: the server answered '$got', not a fatal bad_record_mac alert"
 [ "$(cat flip.srv.rc)" = 1 ] || { cat flip.srv.err >&2; fail "flip: the server script exited $(cat flip.srv.rc)"; }
 expect_contains flip.srv.err "bad_record_mac"

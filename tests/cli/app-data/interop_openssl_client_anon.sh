@@ -36,43 +36,20 @@ echo "hello from hsk: $NAME" | "$HSK" app-data --send --close --state "$NAME.s.j
 "$HSK" app-data --recv --state "$NAME.s.json" >"$NAME.rest" 2>>"$NAME.srv.err"
 EOF2
 
-spid=""
-stop() {
-  if [ -n "$spid" ] && kill -0 "$spid" 2>/dev/null; then kill "$spid" 2>/dev/null || true; fi
-  if [ -n "$spid" ]; then wait "$spid" 2>/dev/null || true; fi
-  spid=""
-}
-trap 'stop; rm -rf "$T"' EXIT
-
-# listen NAME: socat on a random free loopback port (retried), one connection.
-listen() {
-  local name=$1
-  export DIR=$T NAME=$name HSK
-  for _ in $(seq 20); do
-    port=$((20000 + RANDOM % 40000))
-    timeout 60 socat "TCP-LISTEN:$port,bind=127.0.0.1,reuseaddr" EXEC:"bash $T/server.sh" 2>"$name.socat.err" &
-    spid=$!
-    for _ in $(seq 30); do
-      ss -ltnH "sport = :$port" | grep -q . && return 0
-      kill -0 "$spid" 2>/dev/null || break
-      sleep 0.1
-    done
-    stop
-  done
-  fail "$name: no free port for socat"
-}
+source "$(dirname "$TESTLIB")/live.sh"
+trap 'socat_stop; rm -rf "$T"' EXIT
 
 cases=0
 # run NAME "S_CLIENT ARGS" PROTOCOL CIPHER IANA-SUITE
 run() {
   local name=$1 proto=$3 cipher=$4 iana=$5
-  listen "$name"
+  socat_listen "$name"
   # shellcheck disable=SC2086
   echo "hello from s_client: $name" | timeout 20 openssl s_client -connect "127.0.0.1:$port" \
     -ign_eof -msg -keylogfile "$name.keylog" $2 >"$name.cli.out" 2>&1 ||
     { cat "$name.cli.out" "$name.srv.err" >&2; fail "$name: s_client failed"; }
   for _ in $(seq 100); do [ -e "$name.srv.rc" ] && break; sleep 0.1; done
-  stop
+  socat_stop
   [ "$(cat "$name.srv.rc" 2>/dev/null)" = 0 ] || { cat "$name.srv.err" "$name.cli.out" >&2; fail "$name: the hsk server script failed"; }
   expect_contains "$name.cli.out" "no peer certificate available"
   expect_contains "$name.cli.out" "Protocol  : $proto"

@@ -20,13 +20,13 @@ done
 cd "$T"
 "$HSK" gen-cert --test-pki pki --seed resume-gnutls >/dev/null 2>&1 || fail "gen-cert --test-pki"
 
-pid="" spid=""
+source "$(dirname "$TESTLIB")/live.sh"
+pid=""
 stop_all() {
-  for p in "$pid" "$spid"; do
-    if [ -n "$p" ] && kill -0 "$p" 2>/dev/null; then kill "$p" 2>/dev/null || true; fi
-    if [ -n "$p" ]; then wait "$p" 2>/dev/null || true; fi
-  done
-  pid="" spid=""
+  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then kill "$pid" 2>/dev/null || true; fi
+  if [ -n "$pid" ]; then wait "$pid" 2>/dev/null || true; fi
+  pid=""
+  socat_stop
 }
 trap 'stop_all; rm -rf "$T"' EXIT
 
@@ -110,21 +110,8 @@ EOF
 
 gnutls_client() {
   local base=$1 cprio=$2
-  export DIR=$T BASE=$base HSK
-  port=""
-  for _ in $(seq 20); do
-    local p=$((20000 + RANDOM % 40000))
-    timeout 60 socat "TCP-LISTEN:$p,bind=127.0.0.1,reuseaddr,fork" EXEC:"bash $T/server.sh" 2>"$base.socat.err" &
-    spid=$!
-    for _ in $(seq 30); do
-      ss -ltnH "sport = :$p" | grep -q . && { port=$p; break; }
-      kill -0 "$spid" 2>/dev/null || break
-      sleep 0.1
-    done
-    [ -n "$port" ] && break
-    stop_all
-  done
-  [ -n "$port" ] || fail "$base: no free port for socat"
+  export BASE=$base
+  socat_listen "$base" fork
   { sleep 1; echo "hello from gnutls-cli: $base"; sleep 2; } | timeout 30 gnutls-cli --resume --port "$port" \
     --x509cafile pki/ca.pem --verify-hostname localhost --priority "$cprio" 127.0.0.1 >"$base.cli.out" 2>&1 || true
   for _ in $(seq 100); do [ -e "$base.2.srv.rc" ] && break; sleep 0.1; done

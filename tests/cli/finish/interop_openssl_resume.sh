@@ -26,13 +26,13 @@ cd "$T"
 export OPENSSL_CONF=$T/openssl.cnf
 "$HSK" gen-cert --test-pki pki --seed resume-openssl >/dev/null 2>&1 || fail "gen-cert --test-pki"
 
-pid="" spid=""
+source "$(dirname "$TESTLIB")/live.sh"
+pid=""
 stop_all() {
-  for p in "$pid" "$spid"; do
-    if [ -n "$p" ] && kill -0 "$p" 2>/dev/null; then kill "$p" 2>/dev/null || true; fi
-    if [ -n "$p" ]; then wait "$p" 2>/dev/null || true; fi
-  done
-  pid="" spid=""
+  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then kill "$pid" 2>/dev/null || true; fi
+  if [ -n "$pid" ]; then wait "$pid" 2>/dev/null || true; fi
+  pid=""
+  socat_stop
   exec 7>&-
 }
 trap 'stop_all; rm -rf "$T"' EXIT
@@ -126,28 +126,11 @@ echo "hello from hsk: $NAME" | "$HSK" app-data --send --close --state "$NAME.s.j
 "$HSK" app-data --recv --state "$NAME.s.json" >"$NAME.rest" 2>>"$NAME.srv.err"
 EOF
 
-listen() {
-  local name=$1
-  export DIR=$T NAME=$name HSK
-  for _ in $(seq 20); do
-    port=$((20000 + RANDOM % 40000))
-    timeout 60 socat "TCP-LISTEN:$port,bind=127.0.0.1,reuseaddr" EXEC:"bash $T/server.sh" 2>"$name.socat.err" &
-    spid=$!
-    for _ in $(seq 30); do
-      ss -ltnH "sport = :$port" | grep -q . && return 0
-      kill -0 "$spid" 2>/dev/null || break
-      sleep 0.1
-    done
-    stop_all
-  done
-  fail "$name: no free port for socat"
-}
-
 # connect NAME SESS-ARGS...: one s_client connection to a fresh one-connection hsk server.
 connect() {
   local name=$1
   shift
-  listen "$name"
+  socat_listen "$name"
   echo "hello from s_client: $name" | timeout 20 openssl s_client -connect "127.0.0.1:$port" -CAfile pki/ca.pem \
     -servername localhost -verify_return_error -ign_eof -cipher "$SUITE" "$@" >"$name.cli.out" 2>&1 ||
     { cat "$name.cli.out" "$name.srv.err" >&2; fail "$name: s_client failed"; }
