@@ -14,40 +14,6 @@ for tool in openssl dumpcap; do
   command -v "$tool" >/dev/null || fail "$tool is not installed (scripts/deps installs it)"
 done
 
-# hsk's connection line -> the document shape JQ_HSK reads; a ServerHello key_share
-# (server_share) is shown as a one-entry list, as tshark's fields are.
-JQ_CAP_TO_DOC='{hsk_decode: 1, inputs: [{records: [.records[]
-  | if .messages then .messages |= map(
-      if .body.extensions then .body.extensions |= map(
-        if .data.server_share then .data.client_shares = [.data.server_share] else . end)
-      else . end) else . end]}]}'
-
-# compare_capture CAP PORT LABEL [MIN_MESSAGES]: one TLS connection in CAP, both views equal.
-compare_capture() {
-  local cap=$1 port=$2 label=$3 min=${4:-1}
-  tshark -r "$cap" -d "tcp.port==$port,tls" -T json --no-duplicate-keys -J tls >"$T/tshark.json" 2>"$T/tshark.err" \
-    || { cat "$T/tshark.err" >&2; fail "$label: tshark failed"; }
-  # tshark names the outer type of a TLS 1.3 record opaque_type.
-  jq 'walk(if type == "object" and has("tls.record.opaque_type")
-           then . + {"tls.record.content_type": ."tls.record.opaque_type"} | del(."tls.record.opaque_type")
-           else . end)' "$T/tshark.json" >"$T/tshark.fixed" || fail "$label: tshark's JSON"
-  jq "$JQ_TSHARK" "$T/tshark.fixed" >"$T/tshark.norm" || fail "$label: cannot reduce tshark's JSON"
-  expect_exit 0 "$HSK" decode --json --port "$port" "$cap"
-  jq -s '[.[] | select(.connection)] | length' "$T/out" | grep -qx 1 || fail "$label: expected one TLS connection"
-  head -1 "$T/out" | jq "$JQ_CAP_TO_DOC" >"$T/hsk.json"
-  jq "$JQ_HSK" "$T/hsk.json" >"$T/hsk.norm" || fail "$label: hsk output does not follow the schema"
-  jq -rn --slurpfile ts "$T/tshark.norm" --slurpfile hs "$T/hsk.norm" "$JQ_DIFF" >"$T/diff" || fail "jq comparison failed"
-  if [ -s "$T/diff" ]; then
-    cat "$T/diff" >&2
-    fail "$label: hsk decode and tshark disagree on $(wc -l <"$T/diff") value(s)"
-  fi
-  local nrec nmsg
-  nrec=$(jq '.records | length' "$T/hsk.norm"); nmsg=$(jq '.messages | length' "$T/hsk.norm")
-  [ "$nrec" = "$(jq '.records | length' "$T/tshark.norm")" ] || fail "$label: tshark has more records than hsk"
-  [ "$nmsg" -ge "$min" ] || fail "$label: only $nmsg handshake messages"
-  echo "$label: $nrec records and $nmsg messages agree with tshark ($(jq '[.. | scalars] | length' "$T/hsk.norm") values)"
-}
-
 for d in "$TESTDATA"/handshakes/*/; do
   cap=$d/capture.pcapng
   compare_capture "$cap" "$(server_port "$cap")" "$(basename "$d")" 5
