@@ -466,6 +466,17 @@ struct SealedSession {
         "# test\nCLIENT_RANDOM " + hsk::to_hex(client_random) + " " + hsk::to_hex(master) + "\n";
     return hsk::inspect::parse_keylog(Bytes(text.begin(), text.end()), "test.keys");
   }
+
+  // decode_with_keylog decodes `capture` with this session's key log (and --app-data when
+  // app_data).
+  Decoded decode_with_keylog(ByteView capture, const std::string& name,
+                             bool app_data = false) const {
+    hsk::inspect::KeyLog log = keylog();
+    hsk::inspect::CaptureDecodeOptions o;
+    o.keylog = &log;
+    o.app_data = app_data;
+    return decode(capture, name, o);
+  }
 };
 
 }  // namespace
@@ -522,10 +533,7 @@ TEST_CASE("capture decrypt: a Finished that does not match", "[capture_doc][keyl
   SealedSession s(true);
   RawPcap p;
   p.connection(40000, s.flights(s.server_flight));
-  hsk::inspect::KeyLog log = s.keylog();
-  hsk::inspect::CaptureDecodeOptions o;
-  o.keylog = &log;
-  Decoded d = decode(p.out, "bad-finished", o);
+  Decoded d = s.decode_with_keylog(p.out, "bad-finished");
   REQUIRE(d.connections.size() == 1);
   const Json& c = d.connections[0];
   CHECK(c["decryption"]["status"] == "failed");
@@ -564,10 +572,7 @@ TEST_CASE("capture decrypt: a tampered record fails that connection only",
   RawPcap p;
   p.connection(40000, s.flights(tampered));
   p.connection(40001, s.flights(s.server_flight));
-  hsk::inspect::KeyLog log = s.keylog();
-  hsk::inspect::CaptureDecodeOptions o;
-  o.keylog = &log;
-  Decoded d = decode(p.out, "tampered", o);
+  Decoded d = s.decode_with_keylog(p.out, "tampered");
   REQUIRE(d.connections.size() == 2);
   const Json& bad = d.connections[0];
   CHECK(bad["decryption"]["status"] == "failed");
@@ -669,11 +674,7 @@ TEST_CASE("capture decrypt: a protected handshake message across two records",
   SealedSession s(false, 0, true);
   RawPcap p;
   p.connection(40000, s.flights(s.server_flight));
-  hsk::inspect::KeyLog log = s.keylog();
-  hsk::inspect::CaptureDecodeOptions o;
-  o.keylog = &log;
-  o.app_data = true;
-  Decoded d = decode(p.out, "split-finished", o);
+  Decoded d = s.decode_with_keylog(p.out, "split-finished", true);
   REQUIRE(d.connections.size() == 1);
   const Json& c = d.connections[0];
   CHECK(c["errors"] == Json::array());
@@ -710,11 +711,7 @@ TEST_CASE("capture decrypt: protected records before the ServerHello", "[capture
   s1.insert(s1.end(), s.server_flight.begin(), s.server_flight.end());
   RawPcap p;
   p.connection(40000, {{true, s.client_hello}, {true, c1}, {false, s1}, {true, c2}});
-  hsk::inspect::KeyLog log = s.keylog();
-  hsk::inspect::CaptureDecodeOptions o;
-  o.keylog = &log;
-  o.app_data = true;
-  Decoded d = decode(p.out, "early", o);
+  Decoded d = s.decode_with_keylog(p.out, "early", true);
   REQUIRE(d.connections.size() == 1);
   const Json& c = d.connections[0];
   CHECK(c["errors"] == Json::array());
@@ -740,10 +737,7 @@ TEST_CASE("capture decrypt: a protected record too short is malformed, not a fai
   server.insert(server.end(), short_record.begin(), short_record.end());
   RawPcap p;
   p.connection(40000, s.flights(server));
-  hsk::inspect::KeyLog log = s.keylog();
-  hsk::inspect::CaptureDecodeOptions o;
-  o.keylog = &log;
-  Decoded d = decode(p.out, "short", o);
+  Decoded d = s.decode_with_keylog(p.out, "short");
   REQUIRE(d.connections.size() == 1);
   const Json& c = d.connections[0];
   REQUIRE(c["errors"].size() == 1);
@@ -761,10 +755,7 @@ TEST_CASE("capture decrypt: a long Finished is cut in the error", "[capture_doc]
   SealedSession s(false, 40);
   RawPcap p;
   p.connection(40000, s.flights(s.server_flight));
-  hsk::inspect::KeyLog log = s.keylog();
-  hsk::inspect::CaptureDecodeOptions o;
-  o.keylog = &log;
-  Decoded d = decode(p.out, "long-finished", o);
+  Decoded d = s.decode_with_keylog(p.out, "long-finished");
   REQUIRE(d.connections.size() == 1);
   const Json& c = d.connections[0];
   CHECK(c["decryption"]["client_finished"] == "mismatch");
