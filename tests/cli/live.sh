@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# Sourced by the CLI tests that put hsk's server steps behind socat (after lib.sh).
+# Sourced (after lib.sh) by the CLI tests that talk to live peers on loopback.
 # socat_listen NAME [fork]: socat on a random free loopback port (20 tries), running
 # `bash $T/server.sh` with each connection as its standard input and output (DIR=$T, NAME and
 # HSK exported for it; `fork`: a script per connection, else one connection). Sets $port and
@@ -31,4 +31,37 @@ socat_listen() {
     socat_stop
   done
   fail "$name: no free port for socat"
+}
+
+# gnutls_serv_start OUT ARGS...: gnutls-serv ARGS (it takes no port 0) on a random free
+# loopback port, 8 tries, stopped after 120 s at the latest; its output goes to OUT. Sets
+# $port and $SERVER_PID. stop_server: stops it (when running) and waits.
+SERVER_PID=""
+stop_server() {
+  if [ -n "$SERVER_PID" ]; then
+    kill "$SERVER_PID" 2>/dev/null || true
+    wait "$SERVER_PID" 2>/dev/null || true
+  fi
+  SERVER_PID=""
+}
+# shellcheck disable=SC2034  # port is for the caller
+gnutls_serv_start() {
+  local out=$1 p
+  shift
+  port=""
+  for _ in 1 2 3 4 5 6 7 8; do
+    p=$((20000 + RANDOM % 40000))
+    if ss -ltnH "sport = :$p" | grep -q .; then continue; fi
+    timeout 120 gnutls-serv --port "$p" "$@" </dev/null >"$out" 2>&1 &
+    SERVER_PID=$!
+    for _ in $(seq 100); do
+      grep -q 'listening on IPv4.*done' "$out" && break
+      kill -0 "$SERVER_PID" 2>/dev/null || break
+      sleep 0.1
+    done
+    if grep -q 'listening on IPv4.*done' "$out"; then port=$p; return 0; fi
+    stop_server
+  done
+  cat "$out" >&2
+  fail "gnutls-serv did not start"
 }

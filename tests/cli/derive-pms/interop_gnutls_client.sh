@@ -17,27 +17,11 @@ cd "$T"
 export OPENSSL_CONF=$T/openssl.cnf
 "$HSK" gen-cert --test-pki pki --seed derive-pms-gnutls >/dev/null 2>&1 || fail "gen-cert --test-pki"
 
-pid=""
-stop_server() {
-  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then kill "$pid" 2>/dev/null || true; fi
-  if [ -n "$pid" ]; then wait "$pid" 2>/dev/null || true; fi
-  pid=""
-}
+source "$(dirname "$TESTLIB")/live.sh"
 trap 'stop_server; rm -rf "$T"' EXIT
 
-# gnutls-serv takes no port 0: try random free ports until one binds.
-port=""
-for _ in 1 2 3 4 5; do
-  p=$((20000 + RANDOM % 40000))
-  if ss -ltn 2>/dev/null | grep -q ":$p\b"; then continue; fi
-  gnutls-serv --port "$p" --x509certfile pki/server-rsa.pem --x509keyfile pki/server-rsa.key \
-    --x509cafile pki/ca.pem --priority 'NORMAL:-VERS-TLS1.3:+VERS-TLS1.0:+RSA:+DHE-RSA' </dev/null >server.out 2>&1 &
-  pid=$!
-  for _ in $(seq 100); do grep -q 'listening on IPv4.*done' server.out && break; kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  if grep -q 'listening on IPv4.*done' server.out; then port=$p; break; fi
-  stop_server
-done
-[ -n "$port" ] || { cat server.out >&2; fail "gnutls-serv did not start"; }
+gnutls_serv_start server.out --x509certfile pki/server-rsa.pem --x509keyfile pki/server-rsa.key \
+  --x509cafile pki/ca.pem --priority 'NORMAL:-VERS-TLS1.3:+VERS-TLS1.0:+RSA:+DHE-RSA'
 
 # run NAME "CLIENT-HELLO ARGS" ["DERIVE-PMS ARGS"] [CORRUPT_FROM_END]: one connection. Without
 # CORRUPT, nothing may come back within 2 s; with it, the byte that many bytes from the end of

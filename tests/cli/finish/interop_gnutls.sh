@@ -19,12 +19,7 @@ done
 cd "$T"
 "$HSK" gen-cert --test-pki pki --seed finish-gnutls >/dev/null 2>&1 || fail "gen-cert --test-pki"
 
-pid=""
-stop_server() {
-  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then kill "$pid" 2>/dev/null || true; fi
-  if [ -n "$pid" ]; then wait "$pid" 2>/dev/null || true; fi
-  pid=""
-}
+source "$(dirname "$TESTLIB")/live.sh"
 trap 'stop_server; rm -rf "$T"' EXIT
 
 prio='NORMAL:-VERS-TLS1.3:+VERS-TLS1.1:+VERS-TLS1.0:+RSA:+DHE-RSA:+SHA256:+AES-128-CBC:+AES-256-CBC'
@@ -33,23 +28,8 @@ prio='NORMAL:-VERS-TLS1.3:+VERS-TLS1.1:+VERS-TLS1.0:+RSA:+DHE-RSA:+SHA256:+AES-1
 serve() {
   local name=$1
   shift
-  port=""
-  for _ in 1 2 3 4 5 6 7 8; do
-    local p=$((20000 + RANDOM % 40000))
-    if ss -ltn 2>/dev/null | grep -q ":$p\b"; then continue; fi
-    timeout 120 gnutls-serv --echo --port "$p" --x509certfile pki/server-rsa.pem --x509keyfile pki/server-rsa.key \
-      --priority "$prio" "$@" </dev/null >"$name.server.out" 2>&1 &
-    pid=$!
-    for _ in $(seq 100); do
-      grep -q 'listening on IPv4.*done' "$name.server.out" && break
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.1
-    done
-    if grep -q 'listening on IPv4.*done' "$name.server.out"; then port=$p; return 0; fi
-    stop_server
-  done
-  cat "$name.server.out" >&2
-  fail "gnutls-serv did not start"
+  gnutls_serv_start "$name.server.out" --echo --x509certfile pki/server-rsa.pem \
+    --x509keyfile pki/server-rsa.key --priority "$prio" "$@"
 }
 
 step() {
@@ -103,34 +83,14 @@ set -e
 "$HSK" app-data --recv --state "$NAME.s.json" --records 1 >"$NAME.got" 2>>"$NAME.srv.err"
 echo "hello from hsk: $NAME" | "$HSK" app-data --send --close --state "$NAME.s.json" 2>>"$NAME.srv.err"
 EOF
-spid=""
-stop_socat() {
-  if [ -n "$spid" ] && kill -0 "$spid" 2>/dev/null; then kill "$spid" 2>/dev/null || true; fi
-  if [ -n "$spid" ]; then wait "$spid" 2>/dev/null || true; fi
-  spid=""
-}
-trap 'stop_socat; stop_server; rm -rf "$T"' EXIT
+trap 'socat_stop; stop_server; rm -rf "$T"' EXIT
 gnutls_client() {
   local name=$1 cprio=$2
-  export DIR=$T NAME=$name HSK
-  port=""
-  for _ in $(seq 20); do
-    local p=$((20000 + RANDOM % 40000))
-    timeout 60 socat "TCP-LISTEN:$p,bind=127.0.0.1,reuseaddr" EXEC:"bash $T/server.sh" 2>"$name.socat.err" &
-    spid=$!
-    for _ in $(seq 30); do
-      ss -ltnH "sport = :$p" | grep -q . && { port=$p; break; }
-      kill -0 "$spid" 2>/dev/null || break
-      sleep 0.1
-    done
-    [ -n "$port" ] && break
-    stop_socat
-  done
-  [ -n "$port" ] || fail "$name: no free port for socat"
+  socat_listen "$name"
   { echo "hello from gnutls-cli: $name"; sleep 2; } | timeout 20 gnutls-cli --port "$port" --x509cafile pki/ca.pem \
     --verify-hostname localhost --priority "$cprio" 127.0.0.1 >"$name.cli.out" 2>&1 || true
   for _ in $(seq 100); do [ -e "$name.srv.rc" ] && break; sleep 0.1; done
-  stop_socat
+  socat_stop
   [ "$(cat "$name.srv.rc" 2>/dev/null)" = 0 ] || { cat "$name.srv.err" "$name.cli.out" >&2; fail "$name: the hsk server script failed"; }
   expect_contains "$name.cli.out" "The certificate is trusted"
   expect_contains "$name.cli.out" "Handshake was completed"

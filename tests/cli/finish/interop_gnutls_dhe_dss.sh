@@ -26,12 +26,7 @@ done
 cd "$T"
 "$HSK" gen-cert --test-pki pki --seed finish-gnutls-dhe-dss >/dev/null 2>&1 || fail "gen-cert --test-pki"
 
-pid=""
-stop_server() {
-  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then kill "$pid" 2>/dev/null || true; fi
-  if [ -n "$pid" ]; then wait "$pid" 2>/dev/null || true; fi
-  pid=""
-}
+source "$(dirname "$TESTLIB")/live.sh"
 trap 'stop_server; rm -rf "$T"' EXIT
 
 prio='NORMAL:-VERS-TLS1.3:+VERS-TLS1.1:+VERS-TLS1.0:+DHE-DSS:+SIGN-DSA-SHA256:+SIGN-DSA-SHA1:+AES-256-CBC:+SHA256'
@@ -40,23 +35,8 @@ prio='NORMAL:-VERS-TLS1.3:+VERS-TLS1.1:+VERS-TLS1.0:+DHE-DSS:+SIGN-DSA-SHA256:+S
 serve() {
   local name=$1
   shift
-  port=""
-  for _ in 1 2 3 4 5 6 7 8; do
-    local p=$((20000 + RANDOM % 40000))
-    if ss -ltn 2>/dev/null | grep -q ":$p\b"; then continue; fi
-    timeout 120 gnutls-serv --echo --port "$p" --x509certfile pki/server-dsa.pem --x509keyfile pki/server-dsa.key \
-      --priority "$prio" "$@" </dev/null >"$name.server.out" 2>&1 &
-    pid=$!
-    for _ in $(seq 100); do
-      grep -q 'listening on IPv4.*done' "$name.server.out" && break
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.1
-    done
-    if grep -q 'listening on IPv4.*done' "$name.server.out"; then port=$p; return 0; fi
-    stop_server
-  done
-  cat "$name.server.out" >&2
-  fail "gnutls-serv did not start"
+  gnutls_serv_start "$name.server.out" --echo --x509certfile pki/server-dsa.pem \
+    --x509keyfile pki/server-dsa.key --priority "$prio" "$@"
 }
 
 step() {

@@ -21,11 +21,8 @@ cd "$T"
 "$HSK" gen-cert --test-pki pki --seed resume-gnutls >/dev/null 2>&1 || fail "gen-cert --test-pki"
 
 source "$(dirname "$TESTLIB")/live.sh"
-pid=""
 stop_all() {
-  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then kill "$pid" 2>/dev/null || true; fi
-  if [ -n "$pid" ]; then wait "$pid" 2>/dev/null || true; fi
-  pid=""
+  stop_server
   socat_stop
 }
 trap 'stop_all; rm -rf "$T"' EXIT
@@ -37,22 +34,8 @@ step() {
 }
 
 # ---- 1. hsk client, gnutls-serv.
-port=""
-for _ in 1 2 3 4 5 6 7 8; do
-  p=$((20000 + RANDOM % 40000))
-  if ss -ltn 2>/dev/null | grep -q ":$p\b"; then continue; fi
-  timeout 120 gnutls-serv --echo --noticket --port "$p" --x509certfile pki/server-rsa.pem \
-    --x509keyfile pki/server-rsa.key --priority 'NORMAL:-VERS-TLS1.3' </dev/null >serv.out 2>&1 &
-  pid=$!
-  for _ in $(seq 100); do
-    grep -q 'listening on IPv4.*done' serv.out && break
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  if grep -q 'listening on IPv4.*done' serv.out; then port=$p; break; fi
-  stop_all
-done
-[ -n "$port" ] || { cat serv.out >&2; fail "gnutls-serv did not start"; }
+gnutls_serv_start serv.out --echo --noticket --x509certfile pki/server-rsa.pem \
+  --x509keyfile pki/server-rsa.key --priority 'NORMAL:-VERS-TLS1.3'
 
 suite=ECDHE-RSA-AES128-GCM-SHA256
 : >c.err
