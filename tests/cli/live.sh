@@ -33,6 +33,20 @@ socat_listen() {
   fail "$name: no free port for socat"
 }
 
+# gnutls_cli_to_socat NAME PRIORITY [GNUTLS-CLI ARGS...]: socat_listen NAME, then one
+# gnutls-cli connection to it (trusting pki/ca.pem, host name localhost) that sends the line
+# "hello from gnutls-cli: NAME"; its output goes to NAME.cli.out. Waits up to 10 s for the
+# server script to leave NAME.srv.rc, then stops socat.
+gnutls_cli_to_socat() {
+  local name=$1 prio=$2
+  shift 2
+  socat_listen "$name"
+  { echo "hello from gnutls-cli: $name"; sleep 2; } | timeout 20 gnutls-cli --port "$port" --x509cafile pki/ca.pem \
+    --verify-hostname localhost --priority "$prio" "$@" 127.0.0.1 >"$name.cli.out" 2>&1 || true
+  for _ in $(seq 100); do [ -e "$name.srv.rc" ] && break; sleep 0.1; done
+  socat_stop
+}
+
 # gnutls_serv_start OUT ARGS...: gnutls-serv ARGS (it takes no port 0) on a random free
 # loopback port, 8 tries, stopped after 120 s at the latest; its output goes to OUT. Sets
 # $port and $SERVER_PID. stop_server: stops it (when running) and waits.

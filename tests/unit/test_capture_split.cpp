@@ -243,15 +243,19 @@ Json load_json(const fs::path& p) {
   return Json::parse(f);
 }
 
+// recorded_steps: the four step files of testdata/handshakes/tls12-dhe-rsa (a real OpenSSL
+// handshake), in order.
+std::array<Bytes, 4> recorded_steps() {
+  const std::string hs = kData + "/handshakes/tls12-dhe-rsa/";
+  return {read_file(hs + "1-client-hello.tls"), read_file(hs + "2-server-flight.tls"),
+          read_file(hs + "3-client-flight.tls"), read_file(hs + "4-server-finished.tls")};
+}
+
 }  // namespace
 
 TEST_CASE("split: a recorded TLS 1.2 handshake in small segments gives the step files",
           "[capture_split]") {
-  const std::string hs = kData + "/handshakes/tls12-dhe-rsa/";
-  Bytes f1 = read_file(hs + "1-client-hello.tls");
-  Bytes f2 = read_file(hs + "2-server-flight.tls");
-  Bytes f3 = read_file(hs + "3-client-flight.tls");
-  Bytes f4 = read_file(hs + "4-server-finished.tls");
+  auto [f1, f2, f3, f4] = recorded_steps();
   Bytes c_data = cat({record(23, filler(40, 1)), record(21, filler(26, 2))});
   Bytes s_data = record(23, filler(57, 3));
 
@@ -492,11 +496,7 @@ TEST_CASE(
 
 TEST_CASE("split: a direction keeps at most 1 MiB of records after its Finished",
           "[capture_split]") {
-  const std::string hs = kData + "/handshakes/tls12-dhe-rsa/";
-  Bytes f1 = read_file(hs + "1-client-hello.tls");
-  Bytes f2 = read_file(hs + "2-server-flight.tls");
-  Bytes f3 = read_file(hs + "3-client-flight.tls");
-  Bytes f4 = read_file(hs + "4-server-finished.tls");
+  auto [f1, f2, f3, f4] = recorded_steps();
   // 80 full records from the client (16389 bytes each with the header): 63 end within
   // 1048576 bytes after the Finished (63 * 16389 = 1032507, 64 * 16389 = 1048896).
   Bytes c_kept, c_dropped;

@@ -241,6 +241,20 @@ bool has_alert(const Error& e, ErrorKind kind, std::uint8_t alert) {
   return e.kind() == kind && e.alert() == alert;
 }
 
+// cache_entry: an ECDHE-RSA AES-128-GCM TLS 1.2 session with EMS, valid from `created` to
+// `expires`.
+CachedSession cache_entry(Bytes id, std::int64_t created, std::int64_t expires) {
+  CachedSession e;
+  e.session_id = std::move(id);
+  e.version = wire::kTls12;
+  e.cipher_suite = kEcdheRsaAes128Gcm;
+  e.extended_master_secret = true;
+  e.master_secret = Bytes(48, 0x5a);
+  e.created = created;
+  e.expires = expires;
+  return e;
+}
+
 }  // namespace
 
 TEST_CASE("resume: full handshake stores the session, the next one is abbreviated", "[resume]") {
@@ -536,14 +550,7 @@ TEST_CASE("resume: cache file names and entries", "[resume]") {
   CHECK_THROWS_AS(session_file(cache.dir, Bytes{}), Error);
   CHECK(session_file(cache.dir, Bytes{0x0a, 0xbc}) == cache.dir + "/0abc");
   CHECK_FALSE(lookup(cache.dir, Bytes{1, 2}, kNow).has_value());  // no directory yet
-  CachedSession e;
-  e.session_id = Bytes{1, 2, 3};
-  e.version = wire::kTls12;
-  e.cipher_suite = kEcdheRsaAes128Gcm;
-  e.extended_master_secret = true;
-  e.master_secret = Bytes(48, 0x5a);
-  e.created = kNow;
-  e.expires = kNow + 10;
+  CachedSession e = cache_entry(Bytes{1, 2, 3}, kNow, kNow + 10);
   store(cache.dir, e);
   CHECK(mode_of(cache.dir + "/010203") == 0600);
   CHECK(lookup(cache.dir, Bytes{1, 2, 3}, kNow + 9) == e);
@@ -657,14 +664,7 @@ TEST_CASE("resume: client authentication carries over; --request-cert needs it",
 TEST_CASE("resume: an unsafe cache directory is refused, a symlinked entry not followed",
           "[resume]") {
   CacheDir cache;
-  CachedSession e;
-  e.session_id = Bytes{1, 2, 3};
-  e.version = wire::kTls12;
-  e.cipher_suite = kEcdheRsaAes128Gcm;
-  e.extended_master_secret = true;
-  e.master_secret = Bytes(48, 0x5a);
-  e.created = kNow;
-  e.expires = kNow + 10;
+  CachedSession e = cache_entry(Bytes{1, 2, 3}, kNow, kNow + 10);
   store(cache.dir, e);
   auto io_naming_dir = [&](const std::string& what) {
     return Catch::Predicate<Error>([&, what](const Error& x) {
@@ -716,13 +716,7 @@ TEST_CASE("resume: an unsafe cache directory is refused, a symlinked entry not f
 
 TEST_CASE("resume: store prunes expired entries, at most 100 a call", "[resume]") {
   CacheDir cache;
-  CachedSession e;
-  e.version = wire::kTls12;
-  e.cipher_suite = kEcdheRsaAes128Gcm;
-  e.extended_master_secret = true;
-  e.master_secret = Bytes(48, 0x5a);
-  e.created = kNow - 100;
-  e.expires = kNow;  // expired at kNow
+  CachedSession e = cache_entry(Bytes{}, kNow - 100, kNow);  // expired at kNow
   for (int i = 0; i < 130; ++i) {
     e.session_id = Bytes{0xee, static_cast<std::uint8_t>(i)};
     store(cache.dir, e);

@@ -42,18 +42,6 @@ EOF2
 source "$(dirname "$TESTLIB")/live.sh"
 trap 'socat_stop; rm -rf "$T"' EXIT
 
-# connect NAME PRIORITY [GNUTLS-CLI ARGS...]: socat + hsk on a random free loopback port
-# (retried), one gnutls-cli connection to it; waits for the server script to end.
-connect() {
-  local name=$1 prio=$2
-  shift 2
-  socat_listen "$name"
-  { echo "hello from gnutls-cli: $name"; sleep 2; } | timeout 20 gnutls-cli --port "$port" --x509cafile pki/ca.pem \
-    --verify-hostname localhost --priority "$prio" "$@" 127.0.0.1 >"$name.cli.out" 2>&1 || true
-  for _ in $(seq 100); do [ -e "$name.srv.rc" ] && break; sleep 0.1; done
-  socat_stop
-}
-
 subject() { openssl x509 -in "$1" -noout -subject -nameopt RFC2253 | sed 's/^subject=//'; }
 
 cases=0
@@ -61,7 +49,7 @@ cases=0
 run() {
   local name=$1 prio=$2 cert=$3 key=$4
   shift 4
-  connect "$name" "$prio" --x509certfile "$cert" --x509keyfile "$key"
+  gnutls_cli_to_socat "$name" "$prio" --x509certfile "$cert" --x509keyfile "$key"
   [ "$(cat "$name.srv.rc" 2>/dev/null)" = 0 ] || { cat "$name.srv.err" "$name.cli.out" >&2; fail "$name: the hsk server script failed"; }
   expect_contains "$name.cli.out" "The certificate is trusted"
   expect_contains "$name.cli.out" "Handshake was completed"
@@ -90,7 +78,7 @@ run ecdhe-rsa-tls10 "$base:+VERS-TLS1.0:+ECDHE-RSA:+AES-128-CBC:+SHA1" pki/clien
   "(TLS1.0-X.509)-(ECDHE-SECP256R1)-(AES-128-CBC)-(SHA1)"
 
 # Negative: no client certificate -> an empty Certificate -> the server step refuses it.
-connect no-cert "$base:+VERS-TLS1.2:+ECDHE-RSA:+AES-128-GCM:+AEAD"
+gnutls_cli_to_socat no-cert "$base:+VERS-TLS1.2:+ECDHE-RSA:+AES-128-GCM:+AEAD"
 [ "$(cat no-cert.srv.rc 2>/dev/null)" = 1 ] || { cat no-cert.srv.err no-cert.cli.out >&2; fail "no-cert: the server script exited '$(cat no-cert.srv.rc 2>/dev/null)', expected 1"; }
 expect_contains no-cert.srv.err "handshake_failure"
 expect_contains no-cert.cli.out "Successfully sent 0 certificate(s) to server."

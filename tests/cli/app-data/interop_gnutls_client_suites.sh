@@ -36,25 +36,12 @@ EOF2
 source "$(dirname "$TESTLIB")/live.sh"
 trap 'socat_stop; rm -rf "$T"' EXIT
 
-# connect NAME PRIORITY [GNUTLS-CLI ARGS...]: socat + hsk on a random free loopback port
-# (retried), one gnutls-cli connection to it; waits for the server script to end.
-connect() {
-  local name=$1 prio=$2
-  shift 2
-  socat_listen "$name"
-  { echo "hello from gnutls-cli: $name"; sleep 2; } | timeout 20 gnutls-cli --port "$port" --x509cafile pki/ca.pem \
-    --verify-hostname localhost --priority "$prio" "$@" 127.0.0.1 >"$name.cli.out" 2>&1 || true
-  for _ in $(seq 100); do [ -e "$name.srv.rc" ] && break; sleep 0.1; done
-  socat_stop
-}
-
-
 cases=0
 # run NAME PRIORITY SUITE-CODE DESCRIPTION-WORDS...: a connection that must succeed.
 run() {
   local name=$1 prio=$2 suite=$3
   shift 3
-  connect "$name" "$prio"
+  gnutls_cli_to_socat "$name" "$prio"
   [ "$(cat "$name.srv.rc" 2>/dev/null)" = 0 ] || { cat "$name.srv.err" "$name.cli.out" >&2; fail "$name: the hsk server script failed"; }
   expect_contains "$name.cli.out" "Handshake was completed"
   case $name in

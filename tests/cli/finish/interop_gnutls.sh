@@ -85,12 +85,8 @@ echo "hello from hsk: $NAME" | "$HSK" app-data --send --close --state "$NAME.s.j
 EOF
 trap 'socat_stop; stop_server; rm -rf "$T"' EXIT
 gnutls_client() {
-  local name=$1 cprio=$2
-  socat_listen "$name"
-  { echo "hello from gnutls-cli: $name"; sleep 2; } | timeout 20 gnutls-cli --port "$port" --x509cafile pki/ca.pem \
-    --verify-hostname localhost --priority "$cprio" 127.0.0.1 >"$name.cli.out" 2>&1 || true
-  for _ in $(seq 100); do [ -e "$name.srv.rc" ] && break; sleep 0.1; done
-  socat_stop
+  local name=$1
+  gnutls_cli_to_socat "$name" "$2"
   [ "$(cat "$name.srv.rc" 2>/dev/null)" = 0 ] || { cat "$name.srv.err" "$name.cli.out" >&2; fail "$name: the hsk server script failed"; }
   expect_contains "$name.cli.out" "The certificate is trusted"
   expect_contains "$name.cli.out" "Handshake was completed"
