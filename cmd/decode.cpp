@@ -57,6 +57,7 @@ Run setup_decode(CLI::App& sub) {
     std::string key;     // --key FILE
     bool app_data = false;
     std::string split;  // --split DIR
+    int threads = -1;   // --threads N (-1: not given)
   };
   auto o = std::make_shared<Options>();
   sub.add_option(
@@ -86,6 +87,12 @@ Run setup_decode(CLI::App& sub) {
       ->type_name("FILE");
   sub.add_flag("--app-data", o->app_data,
                "Captures: show decrypted application data whole (default: a short preview)");
+  sub.add_option("--threads", o->threads,
+                 "Captures: decode connections on N worker threads while one thread reads the "
+                 "capture (default 0: one per CPU, at most 8; 1: no extra thread); the output "
+                 "is the same")
+      ->type_name("N")
+      ->check(CLI::Range(0, 64));
   sub.add_option("--split", o->split,
                  "Capture: write each TLS connection as step files (1-client-hello.tls ...) in a "
                  "subdirectory of DIR, created if missing, refused if not empty")
@@ -116,10 +123,10 @@ Run setup_decode(CLI::App& sub) {
         throw_usage("--split takes one packet capture (pcap or pcapng)");
       }
       if (!o->suite.empty() || !o->version.empty() || o->offsets || o->show_secret ||
-          !o->keylog.empty() || !o->key.empty() || o->app_data) {
+          !o->keylog.empty() || !o->key.empty() || o->app_data || o->threads >= 0) {
         throw_usage(
             "--split writes the records as captured: --suite, --tls-version, --offsets, "
-            "--show-secret, --keylog, --key and --app-data do not apply");
+            "--show-secret, --keylog, --key, --app-data and --threads do not apply");
       }
       inspect::CaptureSplitOptions sopts;
       sopts.json = o->json;
@@ -164,6 +171,7 @@ Run setup_decode(CLI::App& sub) {
         copts.rsa_key = &*rsa_key;
       }
       copts.app_data = o->app_data;
+      copts.threads = o->threads >= 0 ? static_cast<std::size_t>(o->threads) : 0;
       if (o->port >= 0) {
         copts.port = static_cast<std::uint16_t>(o->port);
       }
@@ -193,8 +201,8 @@ Run setup_decode(CLI::App& sub) {
     if (o->port >= 0) {
       throw_usage("--port applies to captures only");
     }
-    if (!o->keylog.empty() || !o->key.empty() || o->app_data) {
-      throw_usage("--keylog, --key and --app-data apply to captures only");
+    if (!o->keylog.empty() || !o->key.empty() || o->app_data || o->threads >= 0) {
+      throw_usage("--keylog, --key, --app-data and --threads apply to captures only");
     }
     std::vector<inspect::Input> inputs;
     for (auto& s : sources) {

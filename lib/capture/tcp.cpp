@@ -297,6 +297,7 @@ void close_conn(Ctx& c, Conn& conn, CloseReason reason) {
 }  // namespace
 
 void TcpReassembler::add(const TcpSegment& seg, Timestamp ts, std::uint64_t packet) {
+  sink_.on_packet(packet, ts);
   Ctx c{sink_, options_, buffered_total_, ts, packet};
   const bool syn = (seg.flags & tcp_flag::kSyn) != 0;
   const bool fin = (seg.flags & tcp_flag::kFin) != 0;
@@ -404,9 +405,8 @@ void TcpReassembler::add(const TcpSegment& seg, Timestamp ts, std::uint64_t pack
       // What the capture holds of this segment ends here; a segment that starts before the
       // stream's first byte and was cut by the snapshot length can end before `start` (even
       // before offset 0): then nothing of it is new.
-      const auto captured_end = static_cast<std::uint64_t>(
-          std::max<std::int64_t>(off + static_cast<std::int64_t>(seg.payload.size()),
-                                 static_cast<std::int64_t>(start)));
+      const auto captured_end = static_cast<std::uint64_t>(std::max<std::int64_t>(
+          off + static_cast<std::int64_t>(seg.payload.size()), static_cast<std::int64_t>(start)));
       const auto stop = static_cast<std::uint64_t>(end);
       const bool in_order = start == h.delivered;
       if (!in_order) {

@@ -31,7 +31,6 @@ namespace hsk::capture {
 
 enum class Direction : std::uint8_t { client_to_server = 0, server_to_client = 1 };
 
-
 enum class GapReason : std::uint8_t {
   acknowledged,    // the receiver acknowledged bytes the capture does not have
   buffer_full,     // the out-of-order buffer hit its limit before the bytes came
@@ -120,6 +119,13 @@ struct GapEvent {
 class StreamSink {
  public:
   virtual ~StreamSink() = default;
+  // on_packet: TcpReassembler::add is about to process the segment of packet `packet`
+  // (captured at `ts`); the events until the next on_packet happen while it does (finish()'s
+  // events come after the last packet's).
+  virtual void on_packet(std::uint64_t packet, Timestamp ts) {
+    (void)packet;
+    (void)ts;
+  }
   virtual void on_open(Connection& connection) { (void)connection; }
   virtual void on_data(Connection& connection, const DataEvent& event) {
     (void)connection;

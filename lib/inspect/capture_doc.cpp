@@ -23,9 +23,11 @@
 #include <exception>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "capture/capture.hpp"
+#include "capture/parallel.hpp"
 #include "capture/tcp.hpp"
 #include "crypto/crypto.hpp"
 #include "crypto/record_protection.hpp"
@@ -380,8 +382,9 @@ class CaptureSink final : public capture::StreamSink {
     }
   }
 
-  // at: the packet being fed to the reassembler now.
-  void at(std::uint64_t packet, capture::Timestamp ts) {
+  // on_packet: the packet being fed to the reassembler now (a record's "packet" and "time"
+  // are those of the packet that completes it).
+  void on_packet(std::uint64_t packet, capture::Timestamp ts) override {
     now_packet_ = packet;
     now_ts_ = ts;
   }
@@ -1382,8 +1385,36 @@ KeyLog parse_keylog(ByteView text, const std::string& name) {
 CaptureDecodeSummary decode_capture(capture::CaptureReader& reader,
                                     const CaptureDecodeOptions& options,
                                     const std::function<void(std::string_view)>& emit) {
-  CaptureSink sink(reader.name(), options, emit);
-  capture::TcpReassembler reassembler(sink);
+  // One sink on this thread, or one per worker behind a ParallelSink (same output).
+  std::vector<CaptureSink*> sinks;
+  std::unique_ptr<CaptureSink> single;
+  std::unique_ptr<capture::ParallelSink> parallel;
+  std::size_t threads = options.threads;
+  if (threads == 0) {
+    threads = std::min<std::size_t>(std::thread::hardware_concurrency(), kMaxDecodeThreads);
+  }
+  if (threads > 1) {
+    parallel = std::make_unique<capture::ParallelSink>(
+        threads,
+        [&](std::size_t, const capture::ParallelSink::Emit& worker_emit) {
+          auto s = std::make_unique<CaptureSink>(reader.name(), options, worker_emit);
+          sinks.push_back(s.get());
+          return s;
+        },
+        emit);
+  } else {
+    single = std::make_unique<CaptureSink>(reader.name(), options, emit);
+    sinks.push_back(single.get());
+  }
+  capture::StreamSink& front = parallel ? static_cast<capture::StreamSink&>(*parallel) : *single;
+  auto check = [&] {
+    if (parallel) {
+      parallel->check();
+    } else {
+      single->rethrow();
+    }
+  };
+  capture::TcpReassembler reassembler(front);
   CaptureDecodeSummary summary;
   capture::Packet packet;
   capture::TcpSegment segment;
@@ -1398,18 +1429,28 @@ CaptureDecodeSummary decode_capture(capture::CaptureReader& reader,
     if (options.port && segment.src.port != *options.port && segment.dst.port != *options.port) {
       continue;
     }
-    sink.at(packet.number, packet.ts);
     reassembler.add(segment, packet.ts, packet.number);
-    sink.rethrow();
+    check();
   }
-  sink.set_stop_note(reader.stop_note());
+  if (parallel) {
+    parallel->each([note = reader.stop_note()](capture::StreamSink& s) {
+      static_cast<CaptureSink&>(s).set_stop_note(note);
+    });
+  } else {
+    single->set_stop_note(reader.stop_note());
+  }
   reassembler.finish();
-  sink.rethrow();
-  summary.tcp_connections = sink.tcp_connections();
-  summary.tls_connections = sink.tls_connections();
-  summary.connections_with_errors = sink.with_errors();
-  summary.connections_decrypted = sink.decrypted();
-  summary.connections_failing_checks = sink.failing_checks();
+  if (parallel) {
+    parallel->finish();
+  }
+  check();
+  for (const CaptureSink* s : sinks) {
+    summary.tcp_connections += s->tcp_connections();
+    summary.tls_connections += s->tls_connections();
+    summary.connections_with_errors += s->with_errors();
+    summary.connections_decrypted += s->decrypted();
+    summary.connections_failing_checks += s->failing_checks();
+  }
   const bool decrypting = options.keylog != nullptr || options.rsa_key != nullptr;
   summary.stop_note = reader.stop_note();
 

@@ -86,6 +86,8 @@ struct KeyLog {
 // bad --keylog is a bad argument, exit status 2).
 KeyLog parse_keylog(ByteView text, const std::string& name);
 
+inline constexpr std::size_t kMaxDecodeThreads = 8;
+
 struct CaptureDecodeOptions {
   // --port: decode only connections with this TCP port on either side (unset: every port).
   std::optional<std::uint16_t> port;
@@ -98,6 +100,11 @@ struct CaptureDecodeOptions {
   const crypto::PrivateKey* rsa_key = nullptr;
   // --app-data: show decrypted application data whole (default: length and a short preview).
   bool app_data = false;
+  // --threads: decode connections on this many worker threads while this thread reads the
+  // capture and reassembles TCP (capture::ParallelSink); 1: everything on this thread; 0: one
+  // worker per CPU (at most kMaxDecodeThreads; none on a machine with one CPU). The output is
+  // the same either way.
+  std::size_t threads = 1;
 };
 
 // CaptureDecodeSummary counts what decode_capture saw.
@@ -112,7 +119,7 @@ struct CaptureDecodeSummary {
   // decrypt the pre-master secret).
   std::uint64_t connections_decrypted = 0;
   std::uint64_t connections_failing_checks = 0;
-  std::string stop_note;                      // the capture file was cut or corrupt part-way
+  std::string stop_note;  // the capture file was cut or corrupt part-way
 };
 
 // decode_capture reads every packet of `reader`, reassembles TCP (capture::TcpReassembler) and

@@ -9,16 +9,22 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
+#include <atomic>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <map>
+#include <memory>
+#include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "capture/capture.hpp"
+#include "capture/parallel.hpp"
 #include "capture/tcp.hpp"
 #include "hsk/bytes.hpp"
 #include "hsk/error.hpp"
@@ -214,6 +220,7 @@ struct Recorded {
   std::array<Bytes, 2> stream;
   std::vector<std::string> events;
   std::vector<std::pair<std::uint64_t, std::uint32_t>> data_from;  // packet, ts.nsec per data event
+  std::vector<std::uint64_t> data_now;  // the on_packet in force per data event
   std::string close;
 };
 
@@ -222,11 +229,19 @@ struct Recorder : StreamSink {
   std::vector<std::string> log;  // "id:event" in the order events came
   std::size_t max_open = 0;
   TcpReassembler* reassembler = nullptr;
+  std::uint64_t now = 0;                     // the packet of the last on_packet
+  std::vector<std::uint64_t> packets;        // every on_packet, in order
+  std::string told;                          // what ParallelSink::each told this sink
+  const ParallelSink::Emit* emit = nullptr;  // on_close writes "id close-reason\n" to it
 
   static std::string dir(Direction d) { return d == Direction::client_to_server ? "c" : "s"; }
   void note(std::uint64_t id, const std::string& e) {
     conns[id].events.push_back(e);
     log.push_back(std::to_string(id) + ":" + e);
+  }
+  void on_packet(std::uint64_t packet, Timestamp) override {
+    now = packet;
+    packets.push_back(packet);
   }
   void on_open(Connection& c) override {
     if (reassembler != nullptr) {
@@ -240,6 +255,7 @@ struct Recorder : StreamSink {
     conns[c.id].data_from.emplace_back(e.packet, e.ts.nsec);
     note(c.id, "data " + dir(e.dir) + " " + std::to_string(e.offset) + "+" +
                    std::to_string(e.bytes.size()));
+    conns[c.id].data_now.push_back(now);
   }
   void on_gap(Connection& c, const GapEvent& e) override {
     note(c.id, "gap " + dir(e.dir) + " " + std::to_string(e.offset) + "+" +
@@ -258,7 +274,11 @@ struct Recorder : StreamSink {
     r.info.server = c.server;
     r.info.roles_known = c.roles_known;
     r.info.first_packet = c.first_packet;
+    r.info.last_packet = c.last_packet;
     r.info.stats = c.stats;
+    if (emit != nullptr) {
+      (*emit)(std::to_string(c.id) + " " + r.close + "\n");
+    }
   }
 };
 
@@ -855,6 +875,225 @@ TEST_CASE("capture: interleaved connections; memory is freed as they close", "[c
   CHECK(r->rec.conns.at(7).close == "fin");
   CHECK(r->rec.conns.at(7).events[2] == "gap c 4+96 seq 1005 acknowledged but not captured");
   CHECK(r->rec.conns.at(50).close == "end of capture");
+}
+
+// ================================================================ ParallelSink
+
+namespace {
+
+// many_connections: 40 interleaved connections with the events a sink can get: data both
+// ways, a reordered and a conflicting retransmission (a note), a gap, an RST, a reused
+// port, FIN, and some left open at the end of the capture; connection 7 carries 3 MB so that
+// its worker's queue fills up (ParallelSink::kMaxQueuedBytes is less).
+Bytes many_connections() {
+  Pcap p(1);
+  std::vector<Flow> flows(40);
+  for (std::size_t i = 0; i < flows.size(); ++i) {
+    flows[i].cport = static_cast<std::uint16_t>(31000 + i % 37);  // 37..39 reuse 0..2's ports
+    flows[i].c_isn = static_cast<std::uint32_t>(1000 + 7919 * i);
+  }
+  for (std::size_t i = 0; i < flows.size(); ++i) {
+    const Flow& f = flows[i];
+    open_flow(p, f);
+    p.add(ethernet(kV4, f.c(5, str("world"))));  // ahead of the stream: buffered
+    if (i % 5 == 1) {
+      p.add(ethernet(kV4, f.c(5, str("WORLD"))));  // a conflicting copy of it: a note
+    }
+    p.add(ethernet(kV4, f.c(0, str("hello"))));
+    p.add(ethernet(kV4, f.s(0, str("reply " + std::to_string(i)), ACK | PSH, 10)));
+    if (i == 7) {
+      Bytes chunk(1400, static_cast<std::uint8_t>('x'));
+      for (std::size_t k = 0; k < 3u * 1024 * 1024 / chunk.size(); ++k) {
+        p.add(ethernet(kV4, f.c(10 + k * chunk.size(), chunk)));
+      }
+    }
+    if (i >= 3) {
+      const Flow& prev = flows[i - 3];
+      if (i % 4 == 0) {
+        p.add(ethernet(kV4, prev.s(50, {}, RST | ACK)));
+      } else if (i % 4 == 1) {
+        p.add(ethernet(kV4, prev.c(200, {}, ACK | FIN)));  // bytes [10, 200) never sent: a gap
+        p.add(ethernet(kV4, prev.s(50, {}, ACK | FIN, 201)));
+      }
+    }
+  }
+  return p.out;
+}
+
+}  // namespace
+
+TEST_CASE("capture: ParallelSink gives each connection's sink what one sink gets, in order",
+          "[capture][parallel]") {
+  Bytes capture = many_connections();
+  auto serial = run_bytes(capture);
+  REQUIRE(serial->rec.conns.size() == 40);
+  // The serial run's close order: what ParallelSink's output must follow.
+  std::string want_out;
+  for (const std::string& line : serial->rec.log) {
+    std::size_t colon = line.find(':');
+    if (line.compare(colon + 1, 6, "close ") == 0) {
+      want_out += line.substr(0, colon) + " " + line.substr(colon + 7) + "\n";
+    }
+  }
+  REQUIRE(std::count(want_out.begin(), want_out.end(), '\n') == 40);
+
+  for (std::size_t workers : {1u, 2u, 3u, 8u}) {
+    INFO("workers " << workers);
+    std::vector<Recorder*> sinks;
+    std::string out;
+    std::atomic<std::size_t> closes_when_told{0};
+    // The sinks belong to the ParallelSink: it lives until the checks below are done.
+    std::unique_ptr<ParallelSink> owner;
+    {
+      owner = std::make_unique<ParallelSink>(
+          workers,
+          [&](std::size_t, const ParallelSink::Emit& emit) {
+            auto r = std::make_unique<Recorder>();
+            r->emit = &emit;
+            sinks.push_back(r.get());
+            return r;
+          },
+          [&](std::string_view text) { out += text; });
+      ParallelSink& parallel = *owner;
+      CaptureReader reader(capture, "many.pcap");
+      TcpReassembler reassembler(parallel);
+      Packet packet;
+      TcpSegment segment;
+      while (reader.next(packet)) {
+        if (decode_frame(reader.link_type(), packet.data, packet.wire_len, segment) ==
+            FrameResult::tcp) {
+          reassembler.add(segment, packet.ts, packet.number);
+        }
+        parallel.check();
+      }
+      parallel.each([&](StreamSink& s) {
+        auto& r = static_cast<Recorder&>(s);
+        r.told = "end";
+        for (const auto& [id, c] : r.conns) {
+          closes_when_told += c.close.empty() ? 0 : 1;
+        }
+      });
+      reassembler.finish();
+      parallel.finish();
+      REQUIRE(parallel.workers() == workers);
+    }
+    REQUIRE(sinks.size() == workers);
+    CHECK(out == want_out);
+    std::map<std::uint64_t, const Recorded*> got;
+    for (const Recorder* r : sinks) {
+      CHECK(r->told == "end");
+      CHECK(r->conns.size() >= 40 / workers - 1);  // round robin
+      for (const auto& [id, c] : r->conns) {
+        got[id] = &c;
+      }
+    }
+    // The tasks ran after every close the reassembler had raised before each() (those
+    // of connections that ended before the end of the capture).
+    std::size_t ended_before = 0;
+    for (const auto& [id, c] : serial->rec.conns) {
+      ended_before += c.close == "end of capture" ? 0 : 1;
+    }
+    CHECK(closes_when_told == ended_before);
+    REQUIRE(got.size() == serial->rec.conns.size());
+    for (const auto& [id, want] : serial->rec.conns) {
+      INFO("connection " << id);
+      const Recorded& c = *got.at(id);
+      CHECK(c.events == want.events);
+      CHECK(c.stream == want.stream);
+      CHECK(c.data_from == want.data_from);
+      CHECK(c.data_now == want.data_now);
+      CHECK(c.close == want.close);
+      CHECK(c.info.client == want.info.client);
+      CHECK(c.info.server == want.info.server);
+      CHECK(c.info.roles_known == want.info.roles_known);
+      CHECK(c.info.first_packet == want.info.first_packet);
+      CHECK(c.info.last_packet == want.info.last_packet);
+      CHECK(c.info.stats[0].bytes == want.info.stats[0].bytes);
+      CHECK(c.info.stats[0].conflicting_bytes == want.info.stats[0].conflicting_bytes);
+      CHECK(c.info.stats[1].rst == want.info.stats[1].rst);
+      CHECK(c.info.stats[0].gap_bytes == want.info.stats[0].gap_bytes);
+    }
+    // Spot checks against the capture itself, not only the serial run.
+    CHECK(as_string(got.at(1)->stream[0]).substr(0, 10) == "helloworld");
+    CHECK(std::any_of(got.at(2)->events.begin(), got.at(2)->events.end(),
+                      [](const std::string& e) { return e.find("note c ") == 0; }));
+    CHECK(got.at(8)->stream[0].size() == 10 + 3u * 1024 * 1024 / 1400 * 1400);
+  }
+}
+
+namespace {
+
+// Thrower records nothing and throws from on_data of connection `bad`.
+struct Thrower : StreamSink {
+  std::uint64_t bad = 0;
+  const ParallelSink::Emit* emit = nullptr;
+  void on_data(Connection& c, const DataEvent&) override {
+    if (c.id == bad) {
+      throw std::runtime_error("sink failed on connection " + std::to_string(c.id));
+    }
+  }
+  void on_close(Connection& c, CloseReason) override { (*emit)(std::to_string(c.id) + "\n"); }
+};
+
+std::string run_parallel(const Bytes& capture, std::size_t workers, std::uint64_t bad,
+                         const ParallelSink::Emit& out) {
+  ParallelSink parallel(
+      workers,
+      [&](std::size_t, const ParallelSink::Emit& emit) {
+        auto t = std::make_unique<Thrower>();
+        t->bad = bad;
+        t->emit = &emit;
+        return t;
+      },
+      out);
+  CaptureReader reader(capture, "many.pcap");
+  TcpReassembler reassembler(parallel);
+  std::string what;
+  try {
+    read_capture(reader, reassembler);
+    parallel.finish();
+  } catch (const std::runtime_error& e) {
+    what = e.what();
+  }
+  return what;
+}
+
+}  // namespace
+
+TEST_CASE("capture: ParallelSink passes on what a worker's sink or the output throws",
+          "[capture][parallel]") {
+  Bytes capture = many_connections();
+  auto serial = run_bytes(capture);
+  std::string closes;  // the connections in the order they close, a line each
+  for (const std::string& line : serial->rec.log) {
+    std::size_t colon = line.find(':');
+    if (line.compare(colon + 1, 6, "close ") == 0) {
+      closes += line.substr(0, colon) + "\n";
+    }
+  }
+  const std::size_t five = closes.find("\n5\n") + 1;
+  REQUIRE(five > 1);
+  std::string out;
+  auto keep = [&](std::string_view text) { out += text; };
+  CHECK(run_parallel(capture, 3, 5, keep) == "sink failed on connection 5");
+  // What is written is in close order and stops before connection 5, whatever the other
+  // workers did meanwhile.
+  CHECK(out.size() <= five);
+  CHECK(closes.compare(0, out.size(), out) == 0);
+
+  std::size_t writes = 0;
+  auto full = [&](std::string_view) {
+    if (++writes == 3) {
+      throw std::runtime_error("disk full");
+    }
+  };
+  CHECK(run_parallel(capture, 2, 0, full) == "disk full");
+  CHECK(writes == 3);  // no write after the one that threw
+
+  // Without a failure, every connection is written once.
+  out.clear();
+  CHECK(run_parallel(capture, 2, 0, keep).empty());
+  CHECK(std::count(out.begin(), out.end(), '\n') == 40);
 }
 
 // ================================================================ errors

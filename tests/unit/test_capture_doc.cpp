@@ -43,14 +43,33 @@ struct Decoded {
   hsk::inspect::CaptureDecodeSummary counts;
 };
 
+bool same_counts(const hsk::inspect::CaptureDecodeSummary& a,
+                 const hsk::inspect::CaptureDecodeSummary& b) {
+  return a.packets == b.packets && a.bytes == b.bytes && a.tcp_connections == b.tcp_connections &&
+         a.tls_connections == b.tls_connections &&
+         a.connections_with_errors == b.connections_with_errors &&
+         a.connections_decrypted == b.connections_decrypted &&
+         a.connections_failing_checks == b.connections_failing_checks && a.stop_note == b.stop_note;
+}
+
+// decode runs decode_capture twice, on this thread and with 3 worker threads (ParallelSink),
+// requires the same output and counts from both, and parses the output.
 Decoded decode(ByteView capture, const std::string& name,
                hsk::inspect::CaptureDecodeOptions options = {}) {
   options.json = true;
-  hsk::capture::CaptureReader reader(capture, name);
+  auto run = [&](std::size_t threads, std::string& out) {
+    options.threads = threads;
+    hsk::capture::CaptureReader reader(capture, name);
+    return hsk::inspect::decode_capture(reader, options,
+                                        [&](std::string_view chunk) { out += chunk; });
+  };
   std::string out;
+  std::string parallel_out;
   Decoded d;
-  d.counts =
-      hsk::inspect::decode_capture(reader, options, [&](std::string_view chunk) { out += chunk; });
+  d.counts = run(1, out);
+  hsk::inspect::CaptureDecodeSummary parallel_counts = run(3, parallel_out);
+  REQUIRE(parallel_out == out);
+  REQUIRE(same_counts(parallel_counts, d.counts));
   std::size_t pos = 0;
   while (pos < out.size()) {
     std::size_t nl = out.find('\n', pos);
