@@ -27,6 +27,7 @@ constexpr std::uint16_t kTls11 = 0x0302;
 constexpr std::uint16_t kTls12 = 0x0303;
 constexpr std::size_t kAesBlock = 16;
 constexpr std::size_t kGcmExplicitNonce = 8;
+constexpr std::size_t kMaxMacLength = 48;  // HMAC-SHA384
 
 // A pointer Crypto++ may read from even when a span is empty (its debug asserts dislike null).
 const std::uint8_t kEmpty[1] = {0};
@@ -330,21 +331,182 @@ void require_size(ByteView v, std::size_t n, std::string_view what) {
   throw Error(ErrorKind::check_failed, "record: " + what, Error::kAlertRecordOverflow);
 }
 
+// ---- Keyed Crypto++ objects -----------------------------------------------------------------
+//
+// Each class keys its Crypto++ object once (the AES key schedule, GCM's GHASH tables, the
+// ChaCha20 key, HMAC's padded key) and then serves any number of calls. Every call starts from
+// scratch — the AEADs and CBC resynchronize to the call's own nonce or IV, the MAC restarts —
+// so nothing of one call, finished or abandoned half-way by an exception, reaches the next.
+// The public primitives below are one object and one call (that is what the Wycheproof tests
+// exercise); RecordProtection keeps one object per direction and makes one call per record.
+// Key, nonce and IV lengths are checked here (hsk::Error(usage), the primitives' messages);
+// Crypto++ exceptions pass through to the caller, which turns them into hsk::Error.
+
+enum class AeadAlg { aes_gcm, chacha20_poly1305 };
+
+constexpr std::size_t kAeadNonce = 12;
+
+// AeadCipher: AES-GCM (16-, 24- or 32-byte key) or ChaCha20-Poly1305 (32-byte key), 12-byte
+// nonces and 16-byte tags, keyed for sealing or for opening.
+class AeadCipher {
+ public:
+  AeadCipher(AeadAlg alg, ByteView key, bool seal)
+      : name_(alg == AeadAlg::aes_gcm ? "AES-GCM" : "ChaCha20-Poly1305"), seal_(seal) {
+    if (alg == AeadAlg::aes_gcm) {
+      require_key(key, name_);
+      if (seal) {
+        cipher_ = std::make_unique<CryptoPP::GCM<CryptoPP::AES>::Encryption>();
+      } else {
+        cipher_ = std::make_unique<CryptoPP::GCM<CryptoPP::AES>::Decryption>();
+      }
+    } else {
+      require_size(key, 32, std::string(name_) + " key");
+      if (seal) {
+        cipher_ = std::make_unique<CryptoPP::ChaCha20Poly1305::Encryption>();
+      } else {
+        cipher_ = std::make_unique<CryptoPP::ChaCha20Poly1305::Decryption>();
+      }
+    }
+    // Both refuse SetKey without an IV ("this object requires an IV"): key with a dummy nonce;
+    // EncryptAndAuthenticate / DecryptAndVerify resynchronize to each call's real one.
+    const std::uint8_t dummy[kAeadNonce] = {};
+    cipher_->SetKeyWithIV(key.data(), key.size(), dummy, sizeof dummy);
+  }
+
+  // seal_to writes ciphertext ‖ tag (plaintext.size() + 16 bytes) to out.
+  void seal_to(std::uint8_t* out, ByteView nonce, ByteView aad, ByteView plaintext) {
+    require_nonce(nonce);
+    if (!seal_) {
+      throw Error(ErrorKind::internal, std::string(name_) + ": seal with an opening key");
+    }
+    cipher_->EncryptAndAuthenticate(out, out + plaintext.size(), kAeadTagLength, nonce.data(),
+                                    static_cast<int>(nonce.size()), ptr(aad), aad.size(),
+                                    ptr(plaintext), plaintext.size());
+  }
+
+  Bytes seal(ByteView nonce, ByteView aad, ByteView plaintext) {
+    Bytes out(plaintext.size() + kAeadTagLength);
+    seal_to(out.data(), nonce, aad, plaintext);
+    return out;
+  }
+
+  // open: the plaintext of ciphertext ‖ tag, or nullopt when the tag does not verify or the
+  // input is shorter than a tag.
+  std::optional<Bytes> open(ByteView nonce, ByteView aad, ByteView ciphertext_and_tag) {
+    require_nonce(nonce);
+    if (seal_) {
+      throw Error(ErrorKind::internal, std::string(name_) + ": open with a sealing key");
+    }
+    if (ciphertext_and_tag.size() < kAeadTagLength) {
+      return std::nullopt;
+    }
+    const std::size_t n = ciphertext_and_tag.size() - kAeadTagLength;
+    Bytes out(n);
+    std::uint8_t scratch[1];
+    bool ok = cipher_->DecryptAndVerify(
+        n == 0 ? scratch : out.data(), ciphertext_and_tag.data() + n, kAeadTagLength, nonce.data(),
+        static_cast<int>(nonce.size()), ptr(aad), aad.size(), ptr(ciphertext_and_tag), n);
+    if (!ok) {
+      return std::nullopt;
+    }
+    return out;
+  }
+
+ private:
+  void require_nonce(ByteView nonce) const {
+    require_size(nonce, kAeadNonce, std::string(name_) + " nonce");
+  }
+
+  const char* name_;
+  bool seal_;
+  std::unique_ptr<CryptoPP::AuthenticatedSymmetricCipher> cipher_;
+};
+
+// CbcCipher: raw AES-CBC without padding (16-, 24- or 32-byte key), keyed to encrypt or to
+// decrypt; each call starts from its own 16-byte IV.
+class CbcCipher {
+ public:
+  CbcCipher(ByteView key, bool encrypt) {
+    require_key(key, "AES-CBC");
+    if (encrypt) {
+      cipher_ = std::make_unique<CryptoPP::CBC_Mode<CryptoPP::AES>::Encryption>();
+    } else {
+      cipher_ = std::make_unique<CryptoPP::CBC_Mode<CryptoPP::AES>::Decryption>();
+    }
+    const std::uint8_t dummy[kAesBlock] = {};
+    cipher_->SetKeyWithIV(key.data(), key.size(), dummy, sizeof dummy);
+  }
+
+  // process_to runs CBC from `iv` over `data` (a multiple of 16 bytes, else hsk::Error(usage))
+  // into out (data.size() bytes), which may be data itself (in place).
+  void process_to(std::uint8_t* out, ByteView iv, ByteView data) {
+    require_size(iv, kAesBlock, "AES-CBC IV");
+    if (data.size() % kAesBlock != 0) {
+      throw_usage("AES-CBC: data of " + std::to_string(data.size()) +
+                  " bytes is not a multiple of 16");
+    }
+    cipher_->Resynchronize(iv.data(), static_cast<int>(iv.size()));
+    if (!data.empty()) {
+      cipher_->ProcessData(out, data.data(), data.size());
+    }
+  }
+
+  Bytes process(ByteView iv, ByteView data) {
+    Bytes out(data.size());
+    process_to(out.data(), iv, data);
+    return out;
+  }
+
+ private:
+  std::unique_ptr<CryptoPP::SymmetricCipher> cipher_;
+};
+
+// RecordMac: HMAC-SHA1, -SHA256 or -SHA384 (else hsk::Error(usage)) keyed once; a record's MAC
+// is the header and the data fed as two updates, with no copy of the record.
+class RecordMac {
+ public:
+  RecordMac(HashAlg alg, ByteView key) {
+    switch (alg) {
+      case HashAlg::sha1:
+        mac_ = std::make_unique<CryptoPP::HMAC<CryptoPP::SHA1>>();
+        break;
+      case HashAlg::sha256:
+        mac_ = std::make_unique<CryptoPP::HMAC<CryptoPP::SHA256>>();
+        break;
+      case HashAlg::sha384:
+        mac_ = std::make_unique<CryptoPP::HMAC<CryptoPP::SHA384>>();
+        break;
+      default:
+        throw_usage("record MAC: " + std::string(hash_name(alg)) +
+                    " is not a record MAC hash (SHA-1, SHA-256, SHA-384)");
+    }
+    mac_->SetKey(ptr(key), key.size());
+  }
+
+  std::size_t size() const { return mac_->DigestSize(); }
+
+  // compute_to writes HMAC(key, header ‖ data) (size() bytes) to out.
+  void compute_to(std::uint8_t* out, ByteView header, ByteView data) {
+    mac_->Restart();  // a no-op after Final; drops whatever an abandoned call left
+    mac_->Update(ptr(header), header.size());
+    mac_->Update(ptr(data), data.size());
+    mac_->Final(out);
+  }
+
+ private:
+  std::unique_ptr<CryptoPP::MessageAuthenticationCode> mac_;
+};
+
 }  // namespace
 
 // ---- Primitives ---------------------------------------------------------------------------
+//
+// One keyed object, one call: the classes RecordProtection uses, so the Wycheproof vectors
+// test the record layer's own code.
 
 Bytes aes_gcm_seal(ByteView key, ByteView nonce, ByteView aad, ByteView plaintext) {
-  require_key(key, "AES-GCM");
-  require_size(nonce, 12, "AES-GCM nonce");
   try {
-    CryptoPP::GCM<CryptoPP::AES>::Encryption e;
-    e.SetKeyWithIV(key.data(), key.size(), nonce.data(), nonce.size());
-    Bytes out(plaintext.size() + kAeadTagLength);
-    e.EncryptAndAuthenticate(out.data(), out.data() + plaintext.size(), kAeadTagLength,
-                             nonce.data(), static_cast<int>(nonce.size()), ptr(aad), aad.size(),
-                             ptr(plaintext), plaintext.size());
-    return out;
+    return AeadCipher(AeadAlg::aes_gcm, key, true).seal(nonce, aad, plaintext);
   } catch (const CryptoPP::Exception& e) {
     rethrow(e, "AES-GCM");
   }
@@ -352,40 +514,16 @@ Bytes aes_gcm_seal(ByteView key, ByteView nonce, ByteView aad, ByteView plaintex
 
 std::optional<Bytes> aes_gcm_open(ByteView key, ByteView nonce, ByteView aad,
                                   ByteView ciphertext_and_tag) {
-  require_key(key, "AES-GCM");
-  require_size(nonce, 12, "AES-GCM nonce");
-  if (ciphertext_and_tag.size() < kAeadTagLength) {
-    return std::nullopt;
-  }
-  std::size_t n = ciphertext_and_tag.size() - kAeadTagLength;
   try {
-    CryptoPP::GCM<CryptoPP::AES>::Decryption d;
-    d.SetKeyWithIV(key.data(), key.size(), nonce.data(), nonce.size());
-    Bytes out(n);
-    std::uint8_t scratch[1];
-    bool ok = d.DecryptAndVerify(n == 0 ? scratch : out.data(), ciphertext_and_tag.data() + n,
-                                 kAeadTagLength, nonce.data(), static_cast<int>(nonce.size()),
-                                 ptr(aad), aad.size(), ptr(ciphertext_and_tag), n);
-    if (!ok) {
-      return std::nullopt;
-    }
-    return out;
+    return AeadCipher(AeadAlg::aes_gcm, key, false).open(nonce, aad, ciphertext_and_tag);
   } catch (const CryptoPP::Exception& e) {
     rethrow(e, "AES-GCM");
   }
 }
 
 Bytes chacha20_poly1305_seal(ByteView key, ByteView nonce, ByteView aad, ByteView plaintext) {
-  require_size(key, 32, "ChaCha20-Poly1305 key");
-  require_size(nonce, 12, "ChaCha20-Poly1305 nonce");
   try {
-    CryptoPP::ChaCha20Poly1305::Encryption e;
-    e.SetKeyWithIV(key.data(), key.size(), nonce.data(), nonce.size());
-    Bytes out(plaintext.size() + kAeadTagLength);
-    e.EncryptAndAuthenticate(out.data(), out.data() + plaintext.size(), kAeadTagLength,
-                             nonce.data(), static_cast<int>(nonce.size()), ptr(aad), aad.size(),
-                             ptr(plaintext), plaintext.size());
-    return out;
+    return AeadCipher(AeadAlg::chacha20_poly1305, key, true).seal(nonce, aad, plaintext);
   } catch (const CryptoPP::Exception& e) {
     rethrow(e, "ChaCha20-Poly1305");
   }
@@ -393,62 +531,27 @@ Bytes chacha20_poly1305_seal(ByteView key, ByteView nonce, ByteView aad, ByteVie
 
 std::optional<Bytes> chacha20_poly1305_open(ByteView key, ByteView nonce, ByteView aad,
                                             ByteView ciphertext_and_tag) {
-  require_size(key, 32, "ChaCha20-Poly1305 key");
-  require_size(nonce, 12, "ChaCha20-Poly1305 nonce");
-  if (ciphertext_and_tag.size() < kAeadTagLength) {
-    return std::nullopt;
-  }
-  std::size_t n = ciphertext_and_tag.size() - kAeadTagLength;
   try {
-    CryptoPP::ChaCha20Poly1305::Decryption d;
-    d.SetKeyWithIV(key.data(), key.size(), nonce.data(), nonce.size());
-    Bytes out(n);
-    std::uint8_t scratch[1];
-    bool ok = d.DecryptAndVerify(n == 0 ? scratch : out.data(), ciphertext_and_tag.data() + n,
-                                 kAeadTagLength, nonce.data(), static_cast<int>(nonce.size()),
-                                 ptr(aad), aad.size(), ptr(ciphertext_and_tag), n);
-    if (!ok) {
-      return std::nullopt;
-    }
-    return out;
+    return AeadCipher(AeadAlg::chacha20_poly1305, key, false).open(nonce, aad, ciphertext_and_tag);
   } catch (const CryptoPP::Exception& e) {
     rethrow(e, "ChaCha20-Poly1305");
   }
 }
 
-namespace {
-
-// aes_cbc runs raw CBC (no padding) in either direction: Mode is CBC_Mode<AES>::Encryption or
-// ::Decryption.
-template <class Mode>
-Bytes aes_cbc(ByteView key, ByteView iv, ByteView data) {
-  require_key(key, "AES-CBC");
-  require_size(iv, kAesBlock, "AES-CBC IV");
-  if (data.size() % kAesBlock != 0) {
-    throw_usage("AES-CBC: data of " + std::to_string(data.size()) +
-                " bytes is not a multiple of 16");
-  }
+Bytes aes_cbc_encrypt(ByteView key, ByteView iv, ByteView data) {
   try {
-    Mode m;
-    m.SetKeyWithIV(key.data(), key.size(), iv.data(), iv.size());
-    Bytes out(data.size());
-    if (!data.empty()) {
-      m.ProcessData(out.data(), data.data(), data.size());
-    }
-    return out;
+    return CbcCipher(key, true).process(iv, data);
   } catch (const CryptoPP::Exception& e) {
     rethrow(e, "AES-CBC");
   }
 }
 
-}  // namespace
-
-Bytes aes_cbc_encrypt(ByteView key, ByteView iv, ByteView data) {
-  return aes_cbc<CryptoPP::CBC_Mode<CryptoPP::AES>::Encryption>(key, iv, data);
-}
-
 Bytes aes_cbc_decrypt(ByteView key, ByteView iv, ByteView data) {
-  return aes_cbc<CryptoPP::CBC_Mode<CryptoPP::AES>::Decryption>(key, iv, data);
+  try {
+    return CbcCipher(key, false).process(iv, data);
+  } catch (const CryptoPP::Exception& e) {
+    rethrow(e, "AES-CBC");
+  }
 }
 
 Bytes hmac_secret_length(HashAlg alg, ByteView key, ByteView header, ByteView data,
@@ -477,6 +580,36 @@ void require_record_protection(const wire::CipherSuite& suite, std::uint16_t ver
   }
 }
 
+namespace {
+
+// check_record_keys: the RecordProtection constructor's checks of `keys` (hsk::Error(usage):
+// no suite, an unsupported suite or version, a key, MAC key or IV of the wrong length); returns
+// the suite's record scheme.
+SuiteShape check_record_keys(const RecordKeys& keys) {
+  if (keys.suite == nullptr) {
+    throw_usage("record protection: no cipher suite");
+  }
+  const wire::CipherSuite& suite = *keys.suite;
+  require_record_protection(suite, keys.version);
+  std::string what = std::string(suite.iana) + ": ";
+  SuiteShape shape = *shape_of(suite, keys.version, nullptr);
+  require_size(keys.enc_key, suite.key_length, what + "write key");
+  if (shape.mode == Mode::cbc) {
+    require_size(keys.mac_key, hash_size(shape.mac), what + "write MAC key");
+    if (keys.version == kTls10) {
+      require_size(keys.iv, kAesBlock, what + "TLS 1.0 IV");
+    } else {
+      require_size(keys.iv, 0, what + "TLS 1.1/1.2 CBC implicit IV");
+    }
+  } else {
+    require_size(keys.mac_key, 0, what + "AEAD MAC key");
+    require_size(keys.iv, shape.mode == Mode::gcm ? 4 : 12, what + "AEAD implicit IV");
+  }
+  return shape;
+}
+
+}  // namespace
+
 RecordKeys record_keys(const wire::CipherSuite& suite, std::uint16_t version, const KeyBlock& keys,
                        bool client_write, bool encrypt_then_mac) {
   require_record_protection(suite, version);
@@ -488,8 +621,8 @@ RecordKeys record_keys(const wire::CipherSuite& suite, std::uint16_t version, co
   k.iv = client_write ? keys.client_write_iv : keys.server_write_iv;
   k.encrypt_then_mac = encrypt_then_mac && suite.cipher_type == wire::CipherType::block;
   // The lengths are checked by the RecordProtection constructor; check them here too so that a
-  // bad key block fails where it is cut.
-  RecordProtection check(k, RecordProtection::Direction::seal);
+  // bad key block fails where it is cut (without keying any Crypto++ object).
+  check_record_keys(k);
   return k;
 }
 
@@ -503,17 +636,22 @@ struct RecordProtection::Impl {
   std::uint64_t seq = 0;
   Bytes chained_iv;  // TLS 1.0 CBC only
 
-  // The cipher work goes through the primitives above (aes_cbc_*, aes_gcm_*,
-  // chacha20_poly1305_*), the same functions the Wycheproof vectors test; each call keys a
-  // fresh Crypto++ object, which costs microseconds per record.
+  // The Crypto++ objects of this direction, keyed once in the constructor (see "Keyed Crypto++
+  // objects" above; the primitives the Wycheproof vectors test are built on the same classes).
+  // Each record's call resynchronizes to that record's IV or nonce and restarts the MAC, so a
+  // record that fails leaves nothing behind in them; the state that does carry over (seq,
+  // chained_iv) changes only when a record succeeds.
+  std::optional<AeadCipher> aead;  // AES-GCM, ChaCha20-Poly1305
+  std::optional<CbcCipher> cbc;    // AES-CBC: encrypts when sealing, decrypts when opening
+  std::optional<RecordMac> mac;    // AES-CBC (MAC-then-encrypt open uses ct_hmac_alg instead)
 
   bool tls10_cbc() const { return shape.mode == Mode::cbc && keys.version == kTls10; }
   std::size_t explicit_iv() const {
     return shape.mode == Mode::cbc && keys.version != kTls10 ? kAesBlock : 0;
   }
 
-  Bytes aead_nonce(ByteView explicit_part) const {
-    Bytes nonce(12);
+  std::array<std::uint8_t, kAeadNonce> aead_nonce(ByteView explicit_part) const {
+    std::array<std::uint8_t, kAeadNonce> nonce{};
     if (shape.mode == Mode::gcm) {
       std::memcpy(nonce.data(), keys.iv.data(), 4);
       std::memcpy(nonce.data() + 4, explicit_part.data(), kGcmExplicitNonce);
@@ -528,13 +666,6 @@ struct RecordProtection::Impl {
     return nonce;
   }
 
-  Bytes cbc_encrypt(ByteView iv, ByteView data) const {
-    return aes_cbc_encrypt(keys.enc_key, iv, data);
-  }
-  Bytes cbc_decrypt(ByteView iv, ByteView data) const {
-    return aes_cbc_decrypt(keys.enc_key, iv, data);
-  }
-
   Bytes seal_cbc(std::uint8_t type, ByteView plaintext, Rng& rng);
   Bytes seal_aead(std::uint8_t type, ByteView plaintext);
   Bytes open_cbc(std::uint8_t type, std::uint16_t version, ByteView fragment);
@@ -544,30 +675,29 @@ struct RecordProtection::Impl {
 
 RecordProtection::RecordProtection(const RecordKeys& keys, Direction direction)
     : impl_(std::make_unique<Impl>()) {
-  if (keys.suite == nullptr) {
-    throw_usage("record protection: no cipher suite");
-  }
-  const wire::CipherSuite& suite = *keys.suite;
-  require_record_protection(suite, keys.version);
-  std::string what = std::string(suite.iana) + ": ";
   Impl& m = *impl_;
+  m.shape = check_record_keys(keys);
   m.keys = keys;
   m.direction = direction;
-  m.shape = *shape_of(suite, keys.version, nullptr);
-  require_size(keys.enc_key, suite.key_length, what + "write key");
   if (m.shape.mode == Mode::cbc) {
     m.mac_length = hash_size(m.shape.mac);
-    require_size(keys.mac_key, m.mac_length, what + "write MAC key");
     if (keys.version == kTls10) {
-      require_size(keys.iv, kAesBlock, what + "TLS 1.0 IV");
       m.chained_iv = keys.iv;
-    } else {
-      require_size(keys.iv, 0, what + "TLS 1.1/1.2 CBC implicit IV");
     }
   } else {
     m.keys.encrypt_then_mac = false;
-    require_size(keys.mac_key, 0, what + "AEAD MAC key");
-    require_size(keys.iv, m.shape.mode == Mode::gcm ? 4 : 12, what + "AEAD implicit IV");
+  }
+  const bool sealing = direction == Direction::seal;
+  try {
+    if (m.shape.mode == Mode::cbc) {
+      m.cbc.emplace(keys.enc_key, sealing);
+      m.mac.emplace(m.shape.mac, keys.mac_key);
+    } else {
+      m.aead.emplace(m.shape.mode == Mode::gcm ? AeadAlg::aes_gcm : AeadAlg::chacha20_poly1305,
+                     keys.enc_key, sealing);
+    }
+  } catch (const CryptoPP::Exception& e) {
+    rethrow(e, "record protection: keying");
   }
 }
 
@@ -643,63 +773,47 @@ Bytes RecordProtection::seal_records(std::uint8_t content_type, ByteView plainte
 }
 
 Bytes RecordProtection::Impl::seal_cbc(std::uint8_t type, ByteView plaintext, Rng& rng) {
+  const std::size_t ivl = explicit_iv();
   Bytes iv = keys.version == kTls10 ? chained_iv : rng.bytes(kAesBlock);
-  auto pad_to_block = [](Bytes& data) {
-    std::size_t pad = (kAesBlock - (data.size() + 1) % kAesBlock) % kAesBlock;
-    data.insert(data.end(), pad + 1, static_cast<std::uint8_t>(pad));
-  };
-  Bytes out;
-  if (explicit_iv() != 0) {
-    out = iv;
+  // RFC 5246 §6.2.3.2: GenericBlockCipher = IV? ‖ E(content ‖ MAC ‖ padding ‖ length).
+  // RFC 7366 §3 (encrypt_then_mac): IV? ‖ E(content ‖ padding ‖ length) ‖ MAC(seq ‖ header with
+  // the length of IV + ciphertext ‖ IV ‖ ciphertext).
+  // Built in place in `out`: [IV] ‖ content ‖ [MAC] ‖ padding, encrypted in place, [‖ MAC].
+  const bool etm = keys.encrypt_then_mac;
+  const std::size_t body = plaintext.size() + (etm ? 0 : mac_length);
+  const std::size_t pad = (kAesBlock - (body + 1) % kAesBlock) % kAesBlock;
+  const std::size_t enc_len = body + pad + 1;
+  Bytes out(ivl + enc_len + (etm ? mac_length : 0));
+  std::uint8_t* enc = out.data() + ivl;
+  std::memcpy(out.data(), iv.data(), ivl);
+  if (!plaintext.empty()) {
+    std::memcpy(enc, plaintext.data(), plaintext.size());
   }
-  if (!keys.encrypt_then_mac) {
-    // RFC 5246 §6.2.3.2: GenericBlockCipher = IV? ‖ E(content ‖ MAC ‖ padding ‖ length).
+  if (!etm) {
     auto header = mac_header(seq, type, keys.version, plaintext.size());
-    Bytes macced(header.begin(), header.end());
-    macced.insert(macced.end(), plaintext.begin(), plaintext.end());
-    Bytes mac = hmac(shape.mac, keys.mac_key, macced);
-    Bytes data(plaintext.begin(), plaintext.end());
-    data.insert(data.end(), mac.begin(), mac.end());
-    pad_to_block(data);
-    Bytes ct = cbc_encrypt(iv, data);
-    out.insert(out.end(), ct.begin(), ct.end());
-    if (keys.version == kTls10) {
-      chained_iv.assign(ct.end() - kAesBlock, ct.end());
-    }
-    return out;
+    mac->compute_to(enc + plaintext.size(), header, plaintext);
   }
-  // RFC 7366 §3: IV? ‖ E(content ‖ padding ‖ length) ‖ MAC(seq ‖ header with the length of
-  // IV + ciphertext ‖ IV ‖ ciphertext).
-  Bytes data(plaintext.begin(), plaintext.end());
-  pad_to_block(data);
-  Bytes ct = cbc_encrypt(iv, data);
-  out.insert(out.end(), ct.begin(), ct.end());
+  std::memset(enc + body, static_cast<int>(pad), pad + 1);
+  cbc->process_to(enc, iv, ByteView(enc, enc_len));
   if (keys.version == kTls10) {
-    chained_iv.assign(ct.end() - kAesBlock, ct.end());
+    chained_iv.assign(enc + enc_len - kAesBlock, enc + enc_len);
   }
-  auto header = mac_header(seq, type, keys.version, out.size());
-  Bytes macced(header.begin(), header.end());
-  macced.insert(macced.end(), out.begin(), out.end());
-  Bytes mac = hmac(shape.mac, keys.mac_key, macced);
-  out.insert(out.end(), mac.begin(), mac.end());
+  if (etm) {
+    auto header = mac_header(seq, type, keys.version, ivl + enc_len);
+    mac->compute_to(enc + enc_len, header, ByteView(out).first(ivl + enc_len));
+  }
   return out;
 }
 
 Bytes RecordProtection::Impl::seal_aead(std::uint8_t type, ByteView plaintext) {
   auto aad = mac_header(seq, type, keys.version, plaintext.size());
-  Bytes out;
-  Bytes nonce;
+  const std::size_t explicit_len = shape.mode == Mode::gcm ? kGcmExplicitNonce : 0;
+  Bytes out(explicit_len + plaintext.size() + kAeadTagLength);
   if (shape.mode == Mode::gcm) {
-    out.resize(kGcmExplicitNonce);
     put_u64(out.data(), seq);  // RFC 5288 §3: the explicit nonce may be the sequence number
-    nonce = aead_nonce(out);
-  } else {
-    nonce = aead_nonce({});
   }
-  Bytes sealed = shape.mode == Mode::gcm
-                     ? aes_gcm_seal(keys.enc_key, nonce, aad, plaintext)
-                     : chacha20_poly1305_seal(keys.enc_key, nonce, aad, plaintext);
-  out.insert(out.end(), sealed.begin(), sealed.end());
+  auto nonce = aead_nonce(ByteView(out).first(explicit_len));
+  aead->seal_to(out.data() + explicit_len, nonce, aad, plaintext);
   return out;
 }
 
@@ -746,12 +860,9 @@ Bytes RecordProtection::Impl::open_aead(std::uint8_t type, std::uint16_t version
   if (n > kMaxPlaintext) {
     overflow("plaintext of " + std::to_string(n) + " bytes exceeds 2^14 (RFC 5246 §6.2.3.3)");
   }
-  Bytes nonce = aead_nonce(fragment.first(explicit_len));
+  auto nonce = aead_nonce(fragment.first(explicit_len));
   auto aad = mac_header(seq, type, version, n);
-  ByteView sealed = fragment.subspan(explicit_len);
-  std::optional<Bytes> out = shape.mode == Mode::gcm
-                                 ? aes_gcm_open(keys.enc_key, nonce, aad, sealed)
-                                 : chacha20_poly1305_open(keys.enc_key, nonce, aad, sealed);
+  std::optional<Bytes> out = aead->open(nonce, aad, fragment.subspan(explicit_len));
   if (!out) {
     bad_record_mac();
   }
@@ -771,16 +882,15 @@ Bytes RecordProtection::Impl::open_cbc_etm(std::uint8_t type, std::uint16_t vers
   }
   ByteView enc = fragment.first(enc_len);
   auto header = mac_header(seq, type, version, enc_len);
-  Bytes macced(header.begin(), header.end());
-  macced.insert(macced.end(), enc.begin(), enc.end());
-  Bytes mac = hmac(shape.mac, keys.mac_key, macced);
-  if (!ct_equal(mac, fragment.subspan(enc_len))) {
+  std::array<std::uint8_t, kMaxMacLength> computed{};
+  mac->compute_to(computed.data(), header, enc);
+  if (!ct_equal(ByteView(computed).first(mac_length), fragment.subspan(enc_len))) {
     bad_record_mac();
   }
   // The MAC held: what follows works on authenticated data.
   ByteView ct = enc.subspan(ivl);
-  Bytes iv = keys.version == kTls10 ? chained_iv : Bytes(enc.begin(), enc.begin() + ivl);
-  Bytes plain = cbc_decrypt(iv, ct);
+  ByteView iv = keys.version == kTls10 ? ByteView(chained_iv) : enc.first(ivl);
+  Bytes plain = cbc->process(iv, ct);
   std::size_t pad = plain.back();
   bool ok = pad + 1 <= plain.size();
   for (std::size_t i = 0; ok && i <= pad; ++i) {
@@ -811,8 +921,8 @@ Bytes RecordProtection::Impl::open_cbc(std::uint8_t type, std::uint16_t version,
   if (ct.size() % kAesBlock != 0) {
     bad_record_mac();
   }
-  Bytes iv = keys.version == kTls10 ? chained_iv : Bytes(fragment.begin(), fragment.begin() + ivl);
-  Bytes plain = cbc_decrypt(iv, ct);
+  ByteView iv = keys.version == kTls10 ? ByteView(chained_iv) : fragment.first(ivl);
+  Bytes plain = cbc->process(iv, ct);
 
   // From here on: no branch and no memory address depends on the padding or the MAC, until
   // the one decision at the end (the Lucky13 countermeasure, see the header).

@@ -42,9 +42,10 @@
 // audited: Crypto++'s AES (it uses AES-NI when the CPU has it, a table implementation
 // otherwise — the table one is cache-timing sensitive), the compiler's treatment of the mask
 // code (ct_value_barrier limits it), and exception handling after the decision (the one
-// branch at the end). encrypt_then_mac and the AEADs check the tag over public data first and
-// only then decrypt, which needs no such care (Crypto++'s GHASH uses PCLMUL when present,
-// tables otherwise).
+// branch at the end). encrypt_then_mac checks the MAC over public data first and only then
+// decrypts; the AEADs (Crypto++'s DecryptAndVerify) decrypt while authenticating the public
+// ciphertext and hand out the plaintext only when the tag verifies. Neither needs such care
+// (Crypto++'s GHASH uses PCLMUL when present, tables otherwise).
 //
 // State between steps (a state file): a direction is its RecordKeys plus seq() and, for TLS
 // 1.0 CBC, cbc_iv(). Save those three; restore with RecordProtection(keys, direction),
@@ -115,8 +116,9 @@ class RecordProtection {
   static constexpr std::size_t kMaxPlaintext = 1u << 14;
   static constexpr std::size_t kMaxFragment = (1u << 14) + 2048;
 
-  // RecordProtection keys one direction with sequence number 0. Throws hsk::Error(usage) when
-  // the suite is not supported, or a key, MAC key or IV does not have the suite's length.
+  // RecordProtection keys one direction with sequence number 0: its Crypto++ cipher and MAC
+  // objects are keyed here, once, and serve every record. Throws hsk::Error(usage) when the
+  // suite is not supported, or a key, MAC key or IV does not have the suite's length.
   RecordProtection(const RecordKeys& keys, Direction direction);
   RecordProtection(RecordProtection&&) noexcept;
   RecordProtection& operator=(RecordProtection&&) noexcept;
@@ -175,8 +177,9 @@ class RecordProtection {
 };
 
 // ---------------------------------------------------------------------------------------
-// The primitives underneath, exposed for known-answer tests (Wycheproof). All throw
-// hsk::Error(usage) on wrong key, nonce or IV lengths; none throws on account of the data.
+// The primitives underneath, exposed for known-answer tests (Wycheproof): each keys the same
+// Crypto++ wrapper RecordProtection uses and calls it once. All throw hsk::Error(usage) on
+// wrong key, nonce or IV lengths; none throws on account of the data.
 
 inline constexpr std::size_t kAeadTagLength = 16;
 
