@@ -23,41 +23,11 @@ namespace {
 constexpr std::size_t kBatchBytes = std::size_t{64} << 10;
 constexpr std::size_t kBatchEvents = 1024;
 
-// Snapshot: a Connection's public fields, everything but `user`.
-struct Snapshot {
-  std::uint64_t id = 0;
-  Endpoint client;
-  Endpoint server;
-  bool roles_known = false;
-  Timestamp first_ts;
-  std::uint64_t first_packet = 0;
-  Timestamp last_ts;
-  std::uint64_t last_packet = 0;
-  std::array<DirectionStats, 2> stats;
-};
-
-Snapshot snapshot_of(const Connection& c) {
-  return Snapshot{c.id,           c.client,  c.server,      c.roles_known, c.first_ts,
-                  c.first_packet, c.last_ts, c.last_packet, c.stats};
-}
-
-void restore(const Snapshot& s, Connection& c) {
-  c.id = s.id;
-  c.client = s.client;
-  c.server = s.server;
-  c.roles_known = s.roles_known;
-  c.first_ts = s.first_ts;
-  c.first_packet = s.first_packet;
-  c.last_ts = s.last_ts;
-  c.last_packet = s.last_packet;
-  c.stats = s.stats;
-}
-
 enum class Kind : std::uint8_t { open, data, gap, note, close, task };
 
 struct Event {
   Kind kind = Kind::task;
-  Snapshot conn;
+  ConnectionInfo conn;
   std::uint64_t packet = 0;  // the on_packet in force when the event was raised
   Timestamp ts;
   DataEvent data;  // data: bytes are arena[arena_at, arena_at + data_size)
@@ -158,7 +128,7 @@ struct ParallelSink::Impl {
   Event event(Kind kind, const Connection& c) const {
     Event e;
     e.kind = kind;
-    e.conn = snapshot_of(c);
+    e.conn = c;  // the public facts, not the user state
     e.packet = packet;
     e.ts = ts;
     return e;
@@ -201,7 +171,7 @@ struct ParallelSink::Impl {
     }
     if (e.kind == Kind::open) {
       auto c = std::make_unique<Connection>();
-      restore(e.conn, *c);
+      static_cast<ConnectionInfo&>(*c) = e.conn;
       Connection& ref = *c;
       w.conns[e.conn.id] = std::move(c);
       w.sink->on_open(ref);
@@ -212,7 +182,7 @@ struct ParallelSink::Impl {
       return;  // cannot happen: every connection opens first
     }
     Connection& c = *it->second;
-    restore(e.conn, c);
+    static_cast<ConnectionInfo&>(c) = e.conn;
     switch (e.kind) {
       case Kind::data:
         e.data.bytes = ByteView(b.arena).subspan(e.arena_at, e.data_size);

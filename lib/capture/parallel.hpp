@@ -5,8 +5,8 @@
 // Each worker owns a sink of its own (made by the caller's factory) and a Connection of its
 // own per connection it was given. A connection's events reach its worker's sink in the order
 // the reassembler gave them, each preceded by on_packet when the packet changed, and with the
-// Connection's public fields (addresses, roles, first/last packet and time, statistics) as
-// they were when the reassembler raised the event; the Connection (and its user state) is
+// ConnectionInfo (addresses, roles, first/last packet and time, statistics) as
+// it was when the reassembler raised the event; the Connection (and its user state) is
 // freed after on_close, as the reassembler does. So a sink that keeps its state per
 // connection (in Connection::user) sees what it would have seen on the calling thread.
 //

@@ -71,10 +71,11 @@ struct DirectionStats {
   bool rst = false;                         // a reset came from this side
 };
 
-// Connection is what the events describe. `client` sent the first SYN (or, with no SYN in
-// the capture, the SYN-ACK's peer or the first segment's sender: then roles_known is false
-// and the caller may swap its view of them by content).
-struct Connection {
+// Connection is what the events describe: its public facts (ConnectionInfo, copyable) and
+// the caller's state. `client` sent the first SYN (or, with no SYN in the capture, the
+// SYN-ACK's peer or the first segment's sender: then roles_known is false and the caller may
+// swap its view of them by content).
+struct ConnectionInfo {
   std::uint64_t id = 0;  // 1, 2, ... in the order connections open
   Endpoint client;
   Endpoint server;
@@ -84,6 +85,9 @@ struct Connection {
   Timestamp last_ts;
   std::uint64_t last_packet = 0;
   std::array<DirectionStats, 2> stats;
+};
+
+struct Connection : ConnectionInfo {
   std::unique_ptr<ConnectionUser> user;  // the caller's; freed with the connection
 };
 

@@ -216,7 +216,7 @@ struct Flow {
 // ---------------------------------------------------------------- recording sink
 
 struct Recorded {
-  Connection info;  // a copy of the public fields at close
+  ConnectionInfo info;  // the public facts at close
   std::array<Bytes, 2> stream;
   std::vector<std::string> events;
   std::vector<std::pair<std::uint64_t, std::uint32_t>> data_from;  // packet, ts.nsec per data event
@@ -269,13 +269,7 @@ struct Recorder : StreamSink {
     note(c.id, "close " + std::string(close_reason_name(reason)));
     Recorded& r = conns[c.id];
     r.close = close_reason_name(reason);
-    r.info.id = c.id;
-    r.info.client = c.client;
-    r.info.server = c.server;
-    r.info.roles_known = c.roles_known;
-    r.info.first_packet = c.first_packet;
-    r.info.last_packet = c.last_packet;
-    r.info.stats = c.stats;
+    r.info = c;
     if (emit != nullptr) {
       (*emit)(std::to_string(c.id) + " " + r.close + "\n");
     }
