@@ -23,9 +23,10 @@ cd "$T"
 cat >server.sh <<'EOF2'
 # Run by socat with the TCP connection on standard input and output.
 cd "$DIR"
-# The pause keeps the connection's end open: socat that sees the script exit can drop what the
-# last step wrote and socat has not forwarded yet (seen under load, ~1 in 4 runs).
-trap 'rc=$?; sleep 0.3; echo $rc >"$NAME.srv.rc"' EXIT
+# The pause after the exit status is written keeps the connection's end open: socat that sees
+# the script exit can drop what the last step wrote and socat has not forwarded yet (seen
+# under load, ~1 in 4 runs). The status comes first: socat may end the script while it waits.
+trap 'echo $? >"$NAME.srv.rc"; sleep 0.3' EXIT
 set -e
 "$HSK" server-respond --state "$NAME.s.json" --cert pki/server-rsa.pem --key pki/server-rsa.key \
   --cert pki/server-ecdsa.pem --key pki/server-ecdsa.key --cert pki/server-dsa.pem --key pki/server-dsa.key \

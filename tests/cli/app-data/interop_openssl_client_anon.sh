@@ -27,9 +27,10 @@ export OPENSSL_CONF=$T/openssl.cnf
 cat >server.sh <<'EOF2'
 # Run by socat with the TCP connection on standard input and output.
 cd "$DIR"
-# The pause keeps the connection's end open: socat that sees the script exit can drop what the
-# last step wrote and socat has not forwarded yet (seen under load, ~1 in 4 runs).
-trap 'rc=$?; sleep 0.3; echo $rc >"$NAME.srv.rc"' EXIT
+# The pause after the exit status is written keeps the connection's end open: socat that sees
+# the script exit can drop what the last step wrote and socat has not forwarded yet (seen
+# under load, ~1 in 4 runs). The status comes first: socat may end the script while it waits.
+trap 'echo $? >"$NAME.srv.rc"; sleep 0.3' EXIT
 set -e
 "$HSK" server-respond --state "$NAME.s.json" 2>>"$NAME.srv.err"
 "$HSK" derive-pms --state "$NAME.s.json" --keylog "$NAME.mine" 2>>"$NAME.srv.err"
